@@ -1,0 +1,473 @@
+//! The settings themselves, one struct per section; each field is named after its environment variable.
+//!
+//! A field `database_pool_size` is read from `DATABASE_POOL_SIZE`. Every field has a one-paragraph doc
+//! comment: it becomes the field's entry in `docs/configuration.md`.
+
+use std::path::PathBuf;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::{HumanDuration, Secret};
+
+/// Where Hearth listens, where it keeps its data, and how it signs tokens and logs.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(default, rename_all = "SCREAMING_SNAKE_CASE")]
+pub struct CoreSettings {
+    /// Directory for the SQLite database, local files and the generated secret key. Created if missing.
+    pub data_dir: PathBuf,
+    /// Address to listen on.
+    pub host: String,
+    /// Port to listen on; `0` picks a free port (the chosen address is logged).
+    pub port: u16,
+    /// Key that signs sign-in tokens; at least 32 characters. Generated and kept in `DATA_DIR/.hearth_secret_key` on a single SQLite node when unset; required, and identical on every replica, otherwise.
+    pub hearth_secret_key: Option<Secret>,
+    /// Key that encrypts stored provider credentials (at least 32 characters). Derived from `HEARTH_SECRET_KEY` when unset.
+    pub hearth_encryption_key: Option<Secret>,
+    /// Lifetime of sign-in tokens, e.g. `30m`, `12h`, `7d`. Sign-out revokes a token before it expires.
+    pub jwt_expires_in: HumanDuration,
+    /// Origins allowed to call the API from a browser, separated by `;`. Empty allows the same origin only; `*` allows any (warned about).
+    #[schemars(extend("x-separator" = ";"))]
+    pub cors_allow_origin: Vec<String>,
+    /// Log filter: a level (`error`, `warn`, `info`, `debug`, `trace`) or per-module directives such as `info,hearth_db=debug`.
+    pub log_level: String,
+    /// Log line format on stdout.
+    pub log_format: LogFormat,
+    /// Run background job workers inside `hearth serve`. Set to `false` when dedicated `hearth worker` processes run them.
+    pub hearth_inline_worker: bool,
+    /// Seconds that a stopping server waits for in-flight requests after SIGTERM before it exits anyway.
+    pub hearth_shutdown_timeout: u64,
+}
+
+impl Default for CoreSettings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+            host: "0.0.0.0".into(),
+            port: 8080,
+            hearth_secret_key: None,
+            hearth_encryption_key: None,
+            jwt_expires_in: HumanDuration::days(7),
+            cors_allow_origin: Vec::new(),
+            log_level: "info".into(),
+            log_format: LogFormat::Text,
+            hearth_inline_worker: true,
+            hearth_shutdown_timeout: 30,
+        }
+    }
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// The relational database: SQLite by default, PostgreSQL or MariaDB/MySQL when scaled.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(default, rename_all = "SCREAMING_SNAKE_CASE")]
+pub struct DatabaseSettings {
+    /// `sqlite://path`, `postgres://…` (or `postgresql://`), `mysql://…` or `mariadb://…`. Defaults to `sqlite://DATA_DIR/hearth.db`. Any other scheme is refused.
+    pub database_url: Option<Secret>,
+    /// Connections each process keeps open (PostgreSQL/MariaDB; the SQLite reader pool). Total connections = pool size × processes.
+    pub database_pool_size: u32,
+    /// Extra connections opened under load beyond `DATABASE_POOL_SIZE`; closed again after a minute idle.
+    pub database_pool_max_overflow: u32,
+    /// Seconds a request waits for a free connection before it fails with 503.
+    pub database_pool_timeout: u64,
+    /// Milliseconds a SQLite connection waits for a lock held by another process before giving up.
+    pub database_sqlite_pragma_busy_timeout: u64,
+    /// SQLite durability: `normal` (WAL; survives a crash or kill of the process) or `full` (also survives power loss, slower writes).
+    pub database_sqlite_synchronous: SqliteSynchronous,
+    /// Apply pending migrations when `hearth serve` starts. Safe with many replicas: a database lock lets one migrate while the others wait.
+    pub enable_db_migrations: bool,
+    /// Minimum seconds between two writes of a user's `last_active_at`; requests in between do not write. `0` writes on every request (not recommended).
+    pub database_user_active_status_update_interval: u64,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            database_url: None,
+            database_pool_size: 10,
+            database_pool_max_overflow: 10,
+            database_pool_timeout: 30,
+            database_sqlite_pragma_busy_timeout: 5000,
+            database_sqlite_synchronous: SqliteSynchronous::Normal,
+            enable_db_migrations: true,
+            database_user_active_status_update_interval: 60,
+        }
+    }
+}
+
+/// SQLite's `synchronous` pragma, restricted to the values that keep acknowledged writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSynchronous {
+    /// Durable across process crashes; the last transactions may roll back on power loss.
+    Normal,
+    /// Durable across power loss; every commit waits for the disk.
+    Full,
+}
+
+/// Redis: shared coordination between replicas (events, revocation, settings, rate limits).
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(default, rename_all = "SCREAMING_SNAKE_CASE")]
+pub struct RedisSettings {
+    /// `redis://…` or `rediss://…` (TLS). Unset: coordination stays inside the process.
+    pub redis_url: Option<Secret>,
+    /// Redis Sentinel hosts as `host:port`, separated by `,`.
+    #[schemars(extend("x-separator" = ","))]
+    pub redis_sentinel_hosts: Vec<String>,
+    /// Connect to a Redis Cluster.
+    pub redis_cluster: bool,
+    /// Seconds to wait when connecting to Redis.
+    pub redis_socket_connect_timeout: u64,
+    /// Where realtime events travel between replicas: `local` (one process) or `redis`.
+    pub websocket_manager: WebsocketManager,
+}
+
+impl Default for RedisSettings {
+    fn default() -> Self {
+        Self {
+            redis_url: None,
+            redis_sentinel_hosts: Vec::new(),
+            redis_cluster: false,
+            redis_socket_connect_timeout: 5,
+            websocket_manager: WebsocketManager::Local,
+        }
+    }
+}
+
+/// How realtime events reach WebSocket clients.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WebsocketManager {
+    /// Inside one process.
+    Local,
+    /// Through Redis pub/sub, across replicas.
+    Redis,
+}
+
+/// The vector index used for retrieval.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(default, rename_all = "SCREAMING_SNAKE_CASE")]
+pub struct VectorSettings {
+    /// `embedded` (on local disk), `pgvector`, `qdrant` or `chroma` (HTTP server).
+    pub vector_db: VectorDb,
+    /// PostgreSQL URL for pgvector; defaults to `DATABASE_URL` when that is PostgreSQL.
+    pub pgvector_db_url: Option<Secret>,
+    /// Qdrant URL, e.g. `http://qdrant:6333`.
+    pub qdrant_uri: Option<String>,
+    /// Qdrant API key.
+    pub qdrant_api_key: Option<Secret>,
+    /// Chroma server host name.
+    pub chroma_http_host: Option<String>,
+    /// Chroma server port.
+    pub chroma_http_port: u16,
+}
+
+impl Default for VectorSettings {
+    fn default() -> Self {
+        Self {
+            vector_db: VectorDb::Embedded,
+            pgvector_db_url: None,
+            qdrant_uri: None,
+            qdrant_api_key: None,
+            chroma_http_host: None,
+            chroma_http_port: 8000,
+        }
+    }
+}
+
+/// Vector index backends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum VectorDb {
+    /// On local disk, inside the process.
+    Embedded,
+    /// PostgreSQL with the pgvector extension.
+    Pgvector,
+    /// A Qdrant server.
+    Qdrant,
+    /// A Chroma server over HTTP.
+    Chroma,
+}
+
+/// Where file contents are stored.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(default, rename_all = "SCREAMING_SNAKE_CASE")]
+pub struct StorageSettings {
+    /// `local` (`DATA_DIR/files`), `s3`, `gcs` or `azure`.
+    pub storage_provider: StorageProvider,
+    /// S3 bucket name.
+    pub s3_bucket_name: Option<String>,
+    /// S3 region.
+    pub s3_region_name: Option<String>,
+    /// S3 endpoint for S3-compatible servers (MinIO, Garage, SeaweedFS); unset for AWS.
+    pub s3_endpoint_url: Option<String>,
+    /// S3 access key id.
+    pub s3_access_key_id: Option<String>,
+    /// S3 secret access key.
+    pub s3_secret_access_key: Option<Secret>,
+    /// Prefix put before every object key, to share a bucket.
+    pub s3_key_prefix: Option<String>,
+    /// `path`, `virtual` or `auto` (virtual-hosted on AWS, path-style elsewhere).
+    pub s3_addressing_style: S3AddressingStyle,
+    /// Google Cloud Storage bucket name.
+    pub gcs_bucket_name: Option<String>,
+    /// Google service-account credentials as JSON.
+    pub google_application_credentials_json: Option<Secret>,
+    /// Azure Blob Storage endpoint, e.g. `https://account.blob.core.windows.net`.
+    pub azure_storage_endpoint: Option<String>,
+    /// Azure Blob Storage container name.
+    pub azure_storage_container_name: Option<String>,
+    /// Azure Blob Storage account key.
+    pub azure_storage_key: Option<Secret>,
+}
+
+impl Default for StorageSettings {
+    fn default() -> Self {
+        Self {
+            storage_provider: StorageProvider::Local,
+            s3_bucket_name: None,
+            s3_region_name: None,
+            s3_endpoint_url: None,
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
+            s3_key_prefix: None,
+            s3_addressing_style: S3AddressingStyle::Auto,
+            gcs_bucket_name: None,
+            google_application_credentials_json: None,
+            azure_storage_endpoint: None,
+            azure_storage_container_name: None,
+            azure_storage_key: None,
+        }
+    }
+}
+
+/// File storage backends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageProvider {
+    /// Files under `DATA_DIR/files` (or a shared filesystem mounted there).
+    Local,
+    /// Amazon S3 or an S3-compatible server.
+    S3,
+    /// Google Cloud Storage.
+    Gcs,
+    /// Azure Blob Storage.
+    Azure,
+}
+
+/// S3 request addressing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum S3AddressingStyle {
+    /// Virtual-hosted on AWS, path-style with a custom endpoint.
+    Auto,
+    /// `https://endpoint/bucket/key`.
+    Path,
+    /// `https://bucket.endpoint/key`.
+    Virtual,
+}
+
+/// Retrieval-augmented generation: extraction, chunking, embeddings, retrieval.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(default, rename_all = "SCREAMING_SNAKE_CASE")]
+pub struct RagSettings {
+    /// `builtin` (isolated, with limits), `tika` or `docling`.
+    pub content_extraction_engine: ContentExtractionEngine,
+    /// Apache Tika server URL, e.g. `http://tika:9998`.
+    pub tika_server_url: Option<String>,
+    /// Docling server URL.
+    pub docling_server_url: Option<String>,
+    /// `local` (built-in model, loaded once per process), `openai` or `ollama`.
+    pub rag_embedding_engine: RagEmbeddingEngine,
+    /// Embedding model: a Hugging Face id or a local directory for `local`; the model name for `openai`/`ollama`.
+    pub rag_embedding_model: String,
+    /// Texts embedded per batch.
+    pub rag_embedding_batch_size: u32,
+    /// OpenAI-compatible embeddings endpoint base URL.
+    pub rag_openai_api_base_url: Option<String>,
+    /// API key for the OpenAI-compatible embeddings endpoint.
+    pub rag_openai_api_key: Option<Secret>,
+    /// Ollama base URL for embeddings.
+    pub rag_ollama_base_url: Option<String>,
+    /// Target chunk size in characters.
+    pub chunk_size: u32,
+    /// Characters shared by neighbouring chunks; must be smaller than `CHUNK_SIZE`.
+    pub chunk_overlap: u32,
+    /// Passages given to the model per question.
+    pub rag_top_k: u32,
+    /// Fuse full-text and vector search (hybrid retrieval).
+    pub enable_rag_hybrid_search: bool,
+}
+
+impl Default for RagSettings {
+    fn default() -> Self {
+        Self {
+            content_extraction_engine: ContentExtractionEngine::Builtin,
+            tika_server_url: None,
+            docling_server_url: None,
+            rag_embedding_engine: RagEmbeddingEngine::Local,
+            rag_embedding_model: "sentence-transformers/all-MiniLM-L6-v2".into(),
+            rag_embedding_batch_size: 32,
+            rag_openai_api_base_url: None,
+            rag_openai_api_key: None,
+            rag_ollama_base_url: None,
+            chunk_size: 1000,
+            chunk_overlap: 100,
+            rag_top_k: 5,
+            enable_rag_hybrid_search: true,
+        }
+    }
+}
+
+/// Content extraction engines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ContentExtractionEngine {
+    /// Built-in extractors, run in isolation with time and memory limits.
+    Builtin,
+    /// An Apache Tika server.
+    Tika,
+    /// A Docling server.
+    Docling,
+}
+
+/// Embedding engines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RagEmbeddingEngine {
+    /// The built-in local model.
+    Local,
+    /// An OpenAI-compatible `/v1/embeddings` endpoint.
+    Openai,
+    /// An Ollama `/api/embed` endpoint.
+    Ollama,
+}
+
+/// Connections to model servers given by the environment.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(default, rename_all = "SCREAMING_SNAKE_CASE")]
+pub struct ModelSettings {
+    /// OpenAI-compatible server base URLs, separated by `;`.
+    #[schemars(extend("x-separator" = ";"))]
+    pub openai_api_base_urls: Vec<String>,
+    /// API keys for `OPENAI_API_BASE_URLS`, separated by `;` and paired by position (leave an entry empty for a server without a key).
+    #[schemars(extend("x-separator" = ";", "x-positional" = true))]
+    pub openai_api_keys: Vec<Secret>,
+    /// Ollama server base URLs, separated by `;`.
+    #[schemars(extend("x-separator" = ";"))]
+    pub ollama_base_urls: Vec<String>,
+    /// Use the OpenAI-compatible connections.
+    pub enable_openai_api: bool,
+    /// Use the Ollama connections.
+    pub enable_ollama_api: bool,
+}
+
+impl Default for ModelSettings {
+    fn default() -> Self {
+        Self {
+            openai_api_base_urls: Vec::new(),
+            openai_api_keys: Vec::new(),
+            ollama_base_urls: Vec::new(),
+            enable_openai_api: true,
+            enable_ollama_api: true,
+        }
+    }
+}
+
+/// Sign-up, limits, outbound requests and single sign-on.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(default, rename_all = "SCREAMING_SNAKE_CASE")]
+pub struct SecuritySettings {
+    /// Allow people to create accounts. The very first account can always be created and becomes the administrator.
+    pub enable_signup: bool,
+    /// Role of new accounts after the first: `pending` (an administrator approves them) or `user`.
+    pub default_user_role: DefaultUserRole,
+    /// Largest accepted upload, in megabytes. Unset: no limit beyond the user's quota.
+    pub file_max_size: Option<u64>,
+    /// Most files accepted in one upload request.
+    pub file_max_count: Option<u32>,
+    /// Accepted file extensions, separated by `,` (e.g. `pdf,docx,md`). Empty accepts all.
+    #[schemars(extend("x-separator" = ","))]
+    pub file_allowed_extensions: Vec<String>,
+    /// Let profile-image URLs redirect browsers to external hosts (leaks viewers' IP addresses to them).
+    pub enable_profile_image_url_forwarding: bool,
+    /// Follow HTTP redirects on outbound requests (web fetch, extractors, model servers).
+    pub outbound_allow_redirects: bool,
+    /// Hosts that outbound web fetches may reach (or, prefixed with `!`, may not), separated by `,`.
+    #[schemars(extend("x-separator" = ","))]
+    pub web_fetch_filter_list: Vec<String>,
+    /// OpenID Connect client id.
+    pub oauth_client_id: Option<String>,
+    /// OpenID Connect client secret.
+    pub oauth_client_secret: Option<Secret>,
+    /// OpenID Connect discovery URL (`…/.well-known/openid-configuration`).
+    pub openid_provider_url: Option<String>,
+    /// Key that encrypts identity-provider tokens kept server-side; identical on every replica.
+    pub oauth_session_token_encryption_key: Option<Secret>,
+}
+
+impl Default for SecuritySettings {
+    fn default() -> Self {
+        Self {
+            enable_signup: true,
+            default_user_role: DefaultUserRole::Pending,
+            file_max_size: None,
+            file_max_count: None,
+            file_allowed_extensions: Vec::new(),
+            enable_profile_image_url_forwarding: false,
+            outbound_allow_redirects: false,
+            web_fetch_filter_list: Vec::new(),
+            oauth_client_id: None,
+            oauth_client_secret: None,
+            openid_provider_url: None,
+            oauth_session_token_encryption_key: None,
+        }
+    }
+}
+
+/// Roles a new account may receive. `admin` is deliberately absent: every sign-up would become an administrator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DefaultUserRole {
+    /// Signed in but waiting for an administrator's approval.
+    Pending,
+    /// A regular user.
+    User,
+}
+
+/// Metrics, tracing and auditing.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(default, rename_all = "SCREAMING_SNAKE_CASE")]
+pub struct ObservabilitySettings {
+    /// Export traces and metrics over OTLP.
+    pub enable_otel: bool,
+    /// OTLP collector endpoint, e.g. `http://collector:4317`.
+    pub otel_exporter_otlp_endpoint: Option<String>,
+    /// Service name reported to the collector.
+    pub otel_service_name: String,
+    /// Serve Prometheus metrics at `/metrics`.
+    pub enable_metrics: bool,
+    /// Record authentication events and administrator actions in the audit log.
+    pub enable_audit_log: bool,
+}
+
+impl Default for ObservabilitySettings {
+    fn default() -> Self {
+        Self {
+            enable_otel: false,
+            otel_exporter_otlp_endpoint: None,
+            otel_service_name: "hearth".into(),
+            enable_metrics: true,
+            enable_audit_log: false,
+        }
+    }
+}

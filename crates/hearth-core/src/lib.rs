@@ -1,0 +1,14 @@
+//! Hearth's domain vocabulary and its seams.
+//!
+//! This crate names the things Hearth is about (tenants, users, roles) and declares, as traits, every
+//! place where a deployment swaps one backend for another: the blob store, vector index, job queue,
+//! coordination bus, content extractor, embedder and model provider. It performs no I/O and knows
+//! nothing of HTTP, SQL or any particular backend; those live in the crates that implement the seams.
+
+pub mod ids;
+pub mod seams;
+pub mod time;
+pub mod user;
+
+pub use ids::{ApiKeyId, SessionId, TenantId, UserId};
+pub use user::{Role, User};

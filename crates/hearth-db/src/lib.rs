@@ -1,0 +1,28 @@
+//! Hearth's relational store: one schema and one query layer over SQLite, PostgreSQL and MariaDB/MySQL.
+//!
+//! [`Store`] is the relational seam. It speaks in the domain's words (`create_user`,
+//! `session_user`, `revoke_session`) and hides SeaORM: callers see `hearth_core` types and
+//! [`DbError`], never entities or SQL. The backend is chosen by the `DATABASE_URL` scheme; SQL differs
+//! per dialect only in [`migrate`]'s locks, everything else is written once.
+//!
+//! Invariants:
+//! - Every user-owned row carries `tenant_id`, and every query on such rows filters by it.
+//! - On SQLite, writes go through a single-connection writer pool and reads through read-only
+//!   connections, so concurrent writers queue in-process instead of failing with "database is locked".
+//! - Every write transaction starts with a write, so no transaction has to upgrade a read lock.
+
+mod accounts;
+mod api_keys;
+mod connect;
+mod entities;
+mod error;
+mod migrate;
+mod migrations;
+mod sessions;
+
+pub use accounts::{NewUser, RoleRule, UserPage};
+pub use api_keys::{ApiKeyRecord, NewApiKey};
+pub use connect::{PoolStats, Store};
+pub use error::DbError;
+pub use migrate::MigrationReport;
+pub use sessions::NewSession;

@@ -1,0 +1,22 @@
+//! Schema migrations, embedded in the binary and written once for all three backends with
+//! sea-query's schema DSL. Applied by [`crate::Store::migrate`] under a database-level lock.
+//!
+//! Add a migration as a new module named `mYYYYMMDD_NNNNNN_what` and append it to the list; never
+//! edit one that has shipped.
+
+mod m20261122_000001_accounts;
+
+use sea_orm_migration::prelude::*;
+
+pub(crate) struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_accounts::Migration)]
+    }
+
+    fn migration_table_name() -> DynIden {
+        Alias::new("hearth_migrations").into_iden()
+    }
+}

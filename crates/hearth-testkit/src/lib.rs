@@ -1,0 +1,175 @@
+//! Test support: an isolated, freshly created database per test on each backend, dropped afterwards,
+//! and a macro that runs one test body against SQLite, PostgreSQL and MariaDB.
+//!
+//! The servers are real: PostgreSQL at `HEARTH_TEST_POSTGRES_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`) and MariaDB at `HEARTH_TEST_MYSQL_URL` (default
+//! `mysql://root@127.0.0.1:3306/test`). `scripts/services.sh` starts them when they are down. A test
+//! whose server is unreachable fails; nothing is skipped.
+
+use std::path::{Path, PathBuf};
+
+use hearth_config::{DatabaseSettings, DatabaseTarget, Secret};
+use sqlx::{Connection, Executor};
+
+/// The relational backends every contract test runs against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+    MySql,
+}
+
+/// Base URL of the PostgreSQL server used by tests.
+pub fn postgres_admin_url() -> String {
+    #[allow(clippy::disallowed_methods)] // tests choose their servers from the environment
+    std::env::var("HEARTH_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// Base URL of the MariaDB/MySQL server used by tests.
+pub fn mysql_admin_url() -> String {
+    #[allow(clippy::disallowed_methods)] // tests choose their servers from the environment
+    std::env::var("HEARTH_TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into())
+}
+
+/// A database that exists for one test. Dropping it drops the database.
+#[derive(Debug)]
+pub struct TestDatabase {
+    pub backend: Backend,
+    /// A `DATA_DIR` for the test (holds the SQLite file on that backend).
+    pub data_dir: tempfile::TempDir,
+    /// The value for `DATABASE_URL`.
+    pub url: String,
+    name: String,
+}
+
+impl TestDatabase {
+    /// Creates an empty database on `backend`.
+    pub async fn create(backend: Backend) -> Self {
+        let data_dir = tempfile::tempdir().expect("temporary directory");
+        let name = format!("hearth_t_{}", uuid::Uuid::now_v7().simple());
+        let url = match backend {
+            Backend::Sqlite => format!("sqlite://{}", data_dir.path().join("hearth.db").display()),
+            Backend::Postgres => {
+                let admin = postgres_admin_url();
+                let mut conn = sqlx::PgConnection::connect(&admin)
+                    .await
+                    .unwrap_or_else(|e| panic!("PostgreSQL at {admin} is needed by this test: {e}"));
+                conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.expect("create database");
+                replace_database(&admin, &name)
+            }
+            Backend::MySql => {
+                let admin = mysql_admin_url();
+                let mut conn = sqlx::MySqlConnection::connect(&admin)
+                    .await
+                    .unwrap_or_else(|e| panic!("MariaDB at {admin} is needed by this test: {e}"));
+                conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name} CHARACTER SET utf8mb4")))
+                    .await
+                    .expect("create database");
+                replace_database(&admin, &name)
+            }
+        };
+        Self { backend, data_dir, url, name }
+    }
+
+    /// The `DATA_DIR` path.
+    pub fn data_dir(&self) -> &Path {
+        self.data_dir.path()
+    }
+
+    /// Database settings for this database with default pool knobs.
+    pub fn settings(&self) -> DatabaseSettings {
+        DatabaseSettings { database_url: Some(Secret::new(self.url.clone())), ..DatabaseSettings::default() }
+    }
+
+    /// Where the database is, as the application resolves it.
+    pub fn target(&self) -> DatabaseTarget {
+        match self.backend {
+            Backend::Sqlite => DatabaseTarget::Sqlite { path: self.sqlite_path() },
+            Backend::Postgres => DatabaseTarget::Postgres { url: Secret::new(self.url.clone()) },
+            Backend::MySql => DatabaseTarget::MySql { url: Secret::new(self.url.clone()) },
+        }
+    }
+
+    /// The SQLite file (meaningful on the SQLite backend only).
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.data_dir.path().join("hearth.db")
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let (backend, name) = (self.backend, self.name.clone());
+        if backend == Backend::Sqlite {
+            return;
+        }
+        // Drop runs inside the test's runtime, which cannot block on async work: use a thread with
+        // its own runtime.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            runtime.block_on(async {
+                if backend == Backend::Postgres {
+                    let mut conn = sqlx::PgConnection::connect(&postgres_admin_url()).await.ok()?;
+                    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                    conn.execute(sqlx::AssertSqlSafe(sql)).await.ok()?;
+                } else {
+                    let mut conn = sqlx::MySqlConnection::connect(&mysql_admin_url()).await.ok()?;
+                    conn.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}"))).await.ok()?;
+                }
+                Some(())
+            })
+        })
+        .join();
+    }
+}
+
+/// `scheme://user@host:port/olddb?params` → same URL with the database replaced.
+fn replace_database(admin_url: &str, database: &str) -> String {
+    let (base, query) = admin_url.split_once('?').map_or((admin_url, None), |(b, q)| (b, Some(q)));
+    let authority_end = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[authority_end..].find('/').map_or(base.len(), |i| authority_end + i);
+    let mut url = format!("{}/{database}", &base[..path_start]);
+    if let Some(query) = query {
+        url.push('?');
+        url.push_str(query);
+    }
+    url
+}
+
+/// Runs each listed `async fn name(backend: Backend)` once per backend, as tests named
+/// `sqlite::name`, `postgres::name` and `mysql::name`.
+#[macro_export]
+macro_rules! each_backend {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() { super::$test($crate::Backend::Sqlite).await }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() { super::$test($crate::Backend::Postgres).await }
+            )*
+        }
+        mod mysql {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() { super::$test($crate::Backend::MySql).await }
+            )*
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_the_database_in_a_url() {
+        assert_eq!(replace_database("postgres://p@h:5432/postgres", "x"), "postgres://p@h:5432/x");
+        assert_eq!(replace_database("mysql://root@h:3306/test?ssl-mode=disabled", "x"), "mysql://root@h:3306/x?ssl-mode=disabled");
+        assert_eq!(replace_database("postgres://p@h", "x"), "postgres://p@h/x");
+    }
+}
