@@ -46,7 +46,9 @@ pub struct ConfigError {
 
 impl ConfigError {
     pub(crate) fn invalid(problem: impl Into<String>) -> Self {
-        Self { problems: vec![problem.into()] }
+        Self {
+            problems: vec![problem.into()],
+        }
     }
 
     /// The individual problems, each naming the setting at fault.
@@ -59,8 +61,9 @@ impl Settings {
     /// Reads the process environment, and the TOML file named by `HEARTH_CONFIG_FILE` or `file`.
     pub fn from_process_env(file: Option<&Path>) -> Result<Self, ConfigError> {
         #[allow(clippy::disallowed_methods)] // the one place that reads the environment
-        let env = std::env::vars_os()
-            .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)));
+        let env = std::env::vars_os().filter_map(|(name, value)| {
+            Some((name.into_string().ok()?, value.into_string().ok()?))
+        });
         Self::from_sources(env, file)
     }
 
@@ -126,7 +129,9 @@ pub enum DatabaseTarget {
 impl DatabaseTarget {
     fn parse(url: Option<&Secret>, data_dir: &Path) -> Result<Self, ConfigError> {
         let Some(url) = url else {
-            return Ok(Self::Sqlite { path: data_dir.join("hearth.db") });
+            return Ok(Self::Sqlite {
+                path: data_dir.join("hearth.db"),
+            });
         };
         let text = url.expose().trim();
         let (scheme, rest) = text.split_once(':').ok_or_else(|| {
@@ -141,10 +146,16 @@ impl DatabaseTarget {
                         "DATABASE_URL: an in-memory or empty SQLite path would lose every write; give a file path such as sqlite://data/hearth.db",
                     ));
                 }
-                Ok(Self::Sqlite { path: PathBuf::from(path) })
+                Ok(Self::Sqlite {
+                    path: PathBuf::from(path),
+                })
             }
-            "postgres" | "postgresql" => Ok(Self::Postgres { url: Secret::new(text) }),
-            "mysql" | "mariadb" => Ok(Self::MySql { url: Secret::new(format!("mysql:{rest}")) }),
+            "postgres" | "postgresql" => Ok(Self::Postgres {
+                url: Secret::new(text),
+            }),
+            "mysql" | "mariadb" => Ok(Self::MySql {
+                url: Secret::new(format!("mysql:{rest}")),
+            }),
             other => Err(ConfigError::invalid(format!(
                 "DATABASE_URL: unsupported scheme `{other}` (expected sqlite, postgres, postgresql, mysql or mariadb)"
             ))),
@@ -171,7 +182,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -181,7 +195,9 @@ mod tests {
         assert_eq!(settings.core.data_dir, PathBuf::from("data"));
         assert_eq!(
             settings.database_target().unwrap(),
-            DatabaseTarget::Sqlite { path: PathBuf::from("data/hearth.db") }
+            DatabaseTarget::Sqlite {
+                path: PathBuf::from("data/hearth.db")
+            }
         );
         assert!(settings.core.hearth_inline_worker);
     }
@@ -207,21 +223,43 @@ mod tests {
         assert_eq!(settings.core.hearth_secret_key.unwrap().expose(), "12345");
         assert!(!settings.security.enable_signup);
         assert_eq!(settings.core.jwt_expires_in.0.as_secs(), 1800);
-        assert_eq!(settings.core.cors_allow_origin, ["https://a.example", "https://b.example"]);
-        assert_eq!(settings.redis.redis_sentinel_hosts, ["s1:26379", "s2:26379"]);
-        let keys: Vec<&str> = settings.models.openai_api_keys.iter().map(Secret::expose).collect();
-        assert_eq!(keys, ["k1", "", "k3"], "positional lists keep empty entries");
+        assert_eq!(
+            settings.core.cors_allow_origin,
+            ["https://a.example", "https://b.example"]
+        );
+        assert_eq!(
+            settings.redis.redis_sentinel_hosts,
+            ["s1:26379", "s2:26379"]
+        );
+        let keys: Vec<&str> = settings
+            .models
+            .openai_api_keys
+            .iter()
+            .map(Secret::expose)
+            .collect();
+        assert_eq!(
+            keys,
+            ["k1", "", "k3"],
+            "positional lists keep empty entries"
+        );
         assert_eq!(settings.core.log_format, LogFormat::Json);
     }
 
     #[test]
     fn bad_values_name_the_variable() {
         let err = Settings::from_sources(env(&[("PORT", "eighty")]), None).unwrap_err();
-        assert_eq!(err.to_string(), "PORT: expected a whole number, got `eighty`");
+        assert_eq!(
+            err.to_string(),
+            "PORT: expected a whole number, got `eighty`"
+        );
         let err = Settings::from_sources(env(&[("PORT", "70000")]), None).unwrap_err();
         assert!(err.to_string().starts_with("PORT: "), "{err}");
         let err = Settings::from_sources(env(&[("VECTOR_DB", "milvus")]), None).unwrap_err();
-        assert!(err.to_string().starts_with("VECTOR_DB: unknown variant `milvus`"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("VECTOR_DB: unknown variant `milvus`"),
+            "{err}"
+        );
         let err = Settings::from_sources(env(&[("DEFAULT_USER_ROLE", "admin")]), None).unwrap_err();
         assert!(err.to_string().contains("DEFAULT_USER_ROLE"), "{err}");
         let err = Settings::from_sources(env(&[("JWT_EXPIRES_IN", "forever")]), None).unwrap_err();
@@ -232,17 +270,18 @@ mod tests {
     fn file_values_are_overridden_by_the_environment() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("hearth.toml");
-        std::fs::write(&path, "port = 7000\nLOG_LEVEL = \"debug\"\nenable_signup = false\n").unwrap();
+        std::fs::write(
+            &path,
+            "port = 7000\nLOG_LEVEL = \"debug\"\nenable_signup = false\n",
+        )
+        .unwrap();
         let settings = Settings::from_sources(env(&[("PORT", "7001")]), Some(&path)).unwrap();
         assert_eq!(settings.core.port, 7001);
         assert_eq!(settings.core.log_level, "debug");
         assert!(!settings.security.enable_signup);
 
-        let named = Settings::from_sources(
-            env(&[(CONFIG_FILE_VAR, path.to_str().unwrap())]),
-            None,
-        )
-        .unwrap();
+        let named = Settings::from_sources(env(&[(CONFIG_FILE_VAR, path.to_str().unwrap())]), None)
+            .unwrap();
         assert_eq!(named.core.port, 7000);
     }
 
@@ -252,7 +291,10 @@ mod tests {
         let path = dir.path().join("hearth.toml");
         std::fs::write(&path, "DATABSE_URL = \"postgres://x\"\n").unwrap();
         let err = Settings::from_sources(env(&[]), Some(&path)).unwrap_err();
-        assert!(err.to_string().contains("unknown setting(s) DATABSE_URL"), "{err}");
+        assert!(
+            err.to_string().contains("unknown setting(s) DATABSE_URL"),
+            "{err}"
+        );
 
         std::fs::write(&path, "port = \"eighty\"\n").unwrap();
         let err = Settings::from_sources(env(&[]), Some(&path)).unwrap_err();
@@ -261,7 +303,8 @@ mod tests {
 
     #[test]
     fn empty_environment_values_mean_unset() {
-        let settings = Settings::from_sources(env(&[("PORT", ""), ("DATABASE_URL", " ")]), None).unwrap();
+        let settings =
+            Settings::from_sources(env(&[("PORT", ""), ("DATABASE_URL", " ")]), None).unwrap();
         assert_eq!(settings.core.port, 8080);
         assert!(settings.database.database_url.is_none());
     }
@@ -269,26 +312,41 @@ mod tests {
     #[test]
     fn database_urls_choose_the_backend_and_unknown_schemes_are_refused() {
         let target = |url: &str| {
-            Settings::from_sources(env(&[("DATABASE_URL", url)]), None).unwrap().database_target()
+            Settings::from_sources(env(&[("DATABASE_URL", url)]), None)
+                .unwrap()
+                .database_target()
         };
-        assert!(matches!(target("postgresql://u@h/db").unwrap(), DatabaseTarget::Postgres { .. }));
+        assert!(matches!(
+            target("postgresql://u@h/db").unwrap(),
+            DatabaseTarget::Postgres { .. }
+        ));
         assert_eq!(
             target("mariadb://root@h:3306/db").unwrap(),
-            DatabaseTarget::MySql { url: Secret::new("mysql://root@h:3306/db") }
+            DatabaseTarget::MySql {
+                url: Secret::new("mysql://root@h:3306/db")
+            }
         );
         assert_eq!(
             target("sqlite:///var/lib/hearth/h.db?mode=rwc").unwrap(),
-            DatabaseTarget::Sqlite { path: PathBuf::from("/var/lib/hearth/h.db") }
+            DatabaseTarget::Sqlite {
+                path: PathBuf::from("/var/lib/hearth/h.db")
+            }
         );
         let err = target("postgress://u@h/db").unwrap_err();
-        assert!(err.to_string().contains("unsupported scheme `postgress`"), "{err}");
+        assert!(
+            err.to_string().contains("unsupported scheme `postgress`"),
+            "{err}"
+        );
         assert!(target("sqlite::memory:").is_err());
     }
 
     #[test]
     fn secrets_are_redacted_in_debug_output() {
         let settings = Settings::from_sources(
-            env(&[("HEARTH_SECRET_KEY", "super-secret-value"), ("DATABASE_URL", "postgres://u:pw@h/db")]),
+            env(&[
+                ("HEARTH_SECRET_KEY", "super-secret-value"),
+                ("DATABASE_URL", "postgres://u:pw@h/db"),
+            ]),
             None,
         )
         .unwrap();

@@ -36,13 +36,15 @@ impl RawValues {
         })?;
         let table: toml::Table = toml::from_str(&text).map_err(|e| {
             let message = e.message().to_owned();
-            ConfigError::invalid(format!("config file {} is not valid TOML: {message}", path.display()))
+            ConfigError::invalid(format!(
+                "config file {} is not valid TOML: {message}",
+                path.display()
+            ))
         })?;
         let mut values = BTreeMap::new();
         for (key, value) in table {
-            let value = serde_json::to_value(&value).map_err(|e| {
-                ConfigError::invalid(format!("{}: {key}: {e}", path.display()))
-            })?;
+            let value = serde_json::to_value(&value)
+                .map_err(|e| ConfigError::invalid(format!("{}: {key}: {e}", path.display())))?;
             let origin = format!("{} key {key}", path.display());
             values.insert(key.to_ascii_uppercase(), RawValue::Typed { value, origin });
         }
@@ -70,7 +72,11 @@ impl RawValues {
 
     /// Names present in the values that no section declares (typos in the config file).
     pub(crate) fn unknown_names(&self, known: &dyn Fn(&str) -> bool) -> Vec<String> {
-        self.values.keys().filter(|name| !known(name)).cloned().collect()
+        self.values
+            .keys()
+            .filter(|name| !known(name))
+            .cloned()
+            .collect()
     }
 
     /// Builds one section from the values whose names it declares.
@@ -115,7 +121,10 @@ pub(crate) enum Kind {
     Number,
     Text,
     /// `positional` lists keep empty items, because their position pairs them with another list.
-    List { separator: String, positional: bool },
+    List {
+        separator: String,
+        positional: bool,
+    },
 }
 
 /// Resolves `$ref`, `anyOf`/`oneOf` (for `Option<T>`) and `type` arrays down to one kind.
@@ -127,20 +136,35 @@ pub(crate) fn kind(property: &Value, root: &Schema) -> Kind {
             .and_then(Value::as_array)
             .is_some_and(|types| types.iter().any(|t| t == "array"))
     {
-        let separator = property.get("x-separator").and_then(Value::as_str).unwrap_or(";");
-        let positional = property.get("x-positional").and_then(Value::as_bool).unwrap_or(false);
-        return Kind::List { separator: separator.to_owned(), positional };
+        let separator = property
+            .get("x-separator")
+            .and_then(Value::as_str)
+            .unwrap_or(";");
+        let positional = property
+            .get("x-positional")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        return Kind::List {
+            separator: separator.to_owned(),
+            positional,
+        };
     }
     for key in ["anyOf", "oneOf"] {
-        if let Some(options) = property.get(key).and_then(Value::as_array) {
-            if let Some(first) = options.iter().find(|o| o.get("type") != Some(&"null".into())) {
-                return kind(first, root);
-            }
+        if let Some(options) = property.get(key).and_then(Value::as_array)
+            && let Some(first) = options
+                .iter()
+                .find(|o| o.get("type") != Some(&"null".into()))
+        {
+            return kind(first, root);
         }
     }
     let type_name = match property.get("type") {
         Some(Value::String(name)) => name.as_str(),
-        Some(Value::Array(types)) => types.iter().filter_map(Value::as_str).find(|t| *t != "null").unwrap_or("string"),
+        Some(Value::Array(types)) => types
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|t| *t != "null")
+            .unwrap_or("string"),
         _ => "string",
     };
     match type_name {
@@ -164,7 +188,8 @@ pub(crate) fn resolve<'a>(property: &'a Value, root: &'a Schema) -> &'a Value {
 
 fn typed_from_text(name: &str, text: &str, kind: &Kind) -> Result<Value, ConfigError> {
     let text = text.trim();
-    let fail = |expected: &str| ConfigError::invalid(format!("{name}: expected {expected}, got `{text}`"));
+    let fail =
+        |expected: &str| ConfigError::invalid(format!("{name}: expected {expected}, got `{text}`"));
     Ok(match kind {
         Kind::Bool => match text.to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" | "on" => Value::Bool(true),
@@ -182,7 +207,10 @@ fn typed_from_text(name: &str, text: &str, kind: &Kind) -> Result<Value, ConfigE
             .and_then(|n| serde_json::Number::from_f64(n).map(Value::Number))
             .ok_or_else(|| fail("a number"))?,
         Kind::Text => Value::String(text.to_owned()),
-        Kind::List { separator, positional } => Value::Array(
+        Kind::List {
+            separator,
+            positional,
+        } => Value::Array(
             text.split(separator.as_str())
                 .map(str::trim)
                 .filter(|item| *positional || !item.is_empty())

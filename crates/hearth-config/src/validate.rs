@@ -44,10 +44,12 @@ impl Settings {
             )),
             _ => {}
         }
-        if let Some(key) = &self.core.hearth_encryption_key {
-            if key.expose().len() < MIN_KEY_LENGTH {
-                refuse(format!("HEARTH_ENCRYPTION_KEY must be at least {MIN_KEY_LENGTH} characters"));
-            }
+        if let Some(key) = &self.core.hearth_encryption_key
+            && key.expose().len() < MIN_KEY_LENGTH
+        {
+            refuse(format!(
+                "HEARTH_ENCRYPTION_KEY must be at least {MIN_KEY_LENGTH} characters"
+            ));
         }
         if self.core.jwt_expires_in.0.is_zero() {
             refuse("JWT_EXPIRES_IN must be longer than zero".into());
@@ -57,7 +59,12 @@ impl Settings {
                 self.core.jwt_expires_in
             ));
         }
-        if self.core.cors_allow_origin.iter().any(|origin| origin == "*") {
+        if self
+            .core
+            .cors_allow_origin
+            .iter()
+            .any(|origin| origin == "*")
+        {
             warn("CORS_ALLOW_ORIGIN=* lets any web site call the API with a user's token".into());
         }
 
@@ -121,16 +128,24 @@ impl Settings {
         }
 
         let rag = &self.rag;
-        if rag.content_extraction_engine == ContentExtractionEngine::Tika && rag.tika_server_url.is_none() {
+        if rag.content_extraction_engine == ContentExtractionEngine::Tika
+            && rag.tika_server_url.is_none()
+        {
             refuse("CONTENT_EXTRACTION_ENGINE=tika needs TIKA_SERVER_URL".into());
         }
-        if rag.content_extraction_engine == ContentExtractionEngine::Docling && rag.docling_server_url.is_none() {
+        if rag.content_extraction_engine == ContentExtractionEngine::Docling
+            && rag.docling_server_url.is_none()
+        {
             refuse("CONTENT_EXTRACTION_ENGINE=docling needs DOCLING_SERVER_URL".into());
         }
-        if rag.rag_embedding_engine == RagEmbeddingEngine::Ollama && rag.rag_ollama_base_url.is_none() {
+        if rag.rag_embedding_engine == RagEmbeddingEngine::Ollama
+            && rag.rag_ollama_base_url.is_none()
+        {
             refuse("RAG_EMBEDDING_ENGINE=ollama needs RAG_OLLAMA_BASE_URL".into());
         }
-        if rag.rag_embedding_engine == RagEmbeddingEngine::Openai && rag.rag_openai_api_base_url.is_none() {
+        if rag.rag_embedding_engine == RagEmbeddingEngine::Openai
+            && rag.rag_openai_api_base_url.is_none()
+        {
             refuse("RAG_EMBEDDING_ENGINE=openai needs RAG_OPENAI_API_BASE_URL".into());
         }
         if rag.chunk_size == 0 || rag.chunk_overlap >= rag.chunk_size {
@@ -163,7 +178,9 @@ impl Settings {
         if oauth.iter().any(|set| *set) && !oauth.iter().all(|set| *set) {
             refuse("single sign-on needs all of OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET and OPENID_PROVIDER_URL".into());
         }
-        if self.observability.enable_otel && self.observability.otel_exporter_otlp_endpoint.is_none() {
+        if self.observability.enable_otel
+            && self.observability.otel_exporter_otlp_endpoint.is_none()
+        {
             refuse("ENABLE_OTEL=true needs OTEL_EXPORTER_OTLP_ENDPOINT".into());
         }
 
@@ -193,17 +210,32 @@ mod tests {
 
     #[test]
     fn a_shared_database_requires_an_explicit_secret_key() {
-        let err = settings(&[("DATABASE_URL", "postgres://u@h/db")]).validate().unwrap_err();
-        assert!(err.to_string().starts_with("HEARTH_SECRET_KEY must be set when DATABASE_URL is postgres"), "{err}");
-        let ok = settings(&[("DATABASE_URL", "postgres://u@h/db"), ("HEARTH_SECRET_KEY", KEY)]);
+        let err = settings(&[("DATABASE_URL", "postgres://u@h/db")])
+            .validate()
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("HEARTH_SECRET_KEY must be set when DATABASE_URL is postgres"),
+            "{err}"
+        );
+        let ok = settings(&[
+            ("DATABASE_URL", "postgres://u@h/db"),
+            ("HEARTH_SECRET_KEY", KEY),
+        ]);
         let warnings = ok.validate().unwrap();
         assert!(warnings.iter().any(|w| w.0.contains("VECTOR_DB=embedded")));
-        assert!(warnings.iter().any(|w| w.0.contains("STORAGE_PROVIDER=local")));
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.0.contains("STORAGE_PROVIDER=local"))
+        );
     }
 
     #[test]
     fn short_keys_are_refused() {
-        let err = settings(&[("HEARTH_SECRET_KEY", "short")]).validate().unwrap_err();
+        let err = settings(&[("HEARTH_SECRET_KEY", "short")])
+            .validate()
+            .unwrap_err();
         assert!(err.to_string().contains("at least 32"), "{err}");
     }
 
@@ -213,9 +245,15 @@ mod tests {
             (vec![("VECTOR_DB", "chroma")], "CHROMA_HTTP_HOST"),
             (vec![("WEBSOCKET_MANAGER", "redis")], "needs REDIS_URL"),
             (vec![("STORAGE_PROVIDER", "s3")], "S3_BUCKET_NAME"),
-            (vec![("CHUNK_SIZE", "100"), ("CHUNK_OVERLAP", "100")], "CHUNK_OVERLAP"),
             (
-                vec![("OPENAI_API_BASE_URLS", "http://a;http://b"), ("OPENAI_API_KEYS", "k")],
+                vec![("CHUNK_SIZE", "100"), ("CHUNK_OVERLAP", "100")],
+                "CHUNK_OVERLAP",
+            ),
+            (
+                vec![
+                    ("OPENAI_API_BASE_URLS", "http://a;http://b"),
+                    ("OPENAI_API_KEYS", "k"),
+                ],
                 "paired by position",
             ),
             (vec![("OAUTH_CLIENT_ID", "hearth")], "single sign-on"),
@@ -228,7 +266,9 @@ mod tests {
 
     #[test]
     fn several_problems_are_reported_on_one_line() {
-        let err = settings(&[("VECTOR_DB", "qdrant"), ("STORAGE_PROVIDER", "gcs")]).validate().unwrap_err();
+        let err = settings(&[("VECTOR_DB", "qdrant"), ("STORAGE_PROVIDER", "gcs")])
+            .validate()
+            .unwrap_err();
         assert_eq!(err.problems().len(), 2);
         assert!(!err.to_string().contains('\n'));
     }

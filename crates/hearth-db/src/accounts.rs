@@ -55,7 +55,11 @@ impl Store {
                     .into_tuple::<String>()
                     .one(&txn)
                     .await?;
-                if existing.is_none() { Role::Admin } else { otherwise }
+                if existing.is_none() {
+                    Role::Admin
+                } else {
+                    otherwise
+                }
             }
         };
         let id = UserId::new();
@@ -73,7 +77,9 @@ impl Store {
         user::Entity::insert(row)
             .exec_without_returning(&txn)
             .await
-            .map_err(|e| DbError::from(e).on_conflict("an account with this email already exists"))?;
+            .map_err(|e| {
+                DbError::from(e).on_conflict("an account with this email already exists")
+            })?;
         txn.commit().await?;
         Ok(User {
             id,
@@ -88,7 +94,11 @@ impl Store {
     }
 
     /// A user of the tenant by id.
-    pub async fn user_by_id(&self, tenant_id: TenantId, id: UserId) -> Result<Option<User>, DbError> {
+    pub async fn user_by_id(
+        &self,
+        tenant_id: TenantId,
+        id: UserId,
+    ) -> Result<Option<User>, DbError> {
         user::Entity::find_by_id(id.to_string())
             .filter(user::Column::TenantId.eq(tenant_id.to_string()))
             .one(&self.reader)
@@ -116,7 +126,11 @@ impl Store {
     }
 
     /// A user's password hash, for checking the current password before a change.
-    pub async fn password_hash(&self, tenant_id: TenantId, id: UserId) -> Result<Option<String>, DbError> {
+    pub async fn password_hash(
+        &self,
+        tenant_id: TenantId,
+        id: UserId,
+    ) -> Result<Option<String>, DbError> {
         Ok(user::Entity::find_by_id(id.to_string())
             .filter(user::Column::TenantId.eq(tenant_id.to_string()))
             .one(&self.reader)
@@ -125,7 +139,12 @@ impl Store {
     }
 
     /// A page of the tenant's users, oldest first.
-    pub async fn list_users(&self, tenant_id: TenantId, offset: u64, limit: u64) -> Result<UserPage, DbError> {
+    pub async fn list_users(
+        &self,
+        tenant_id: TenantId,
+        offset: u64,
+        limit: u64,
+    ) -> Result<UserPage, DbError> {
         let query = user::Entity::find().filter(user::Column::TenantId.eq(tenant_id.to_string()));
         let total = query.clone().count(&self.reader).await?;
         let users = query
@@ -156,7 +175,11 @@ impl Store {
         if current.role == Role::Admin && role.is_some_and(|r| r != Role::Admin) {
             ensure_another_admin(&txn, tenant_id, id).await?;
         }
-        let mut row = user::ActiveModel { id: Set(id.to_string()), updated_at: Set(now), ..Default::default() };
+        let mut row = user::ActiveModel {
+            id: Set(id.to_string()),
+            updated_at: Set(now),
+            ..Default::default()
+        };
         if let Some(role) = role {
             row.role = Set(role.as_str().to_owned());
         }
@@ -174,14 +197,21 @@ impl Store {
     }
 
     /// Deletes a user with their sessions and API keys. Refuses to delete the tenant's last admin.
-    pub async fn delete_user(&self, tenant_id: TenantId, id: UserId, now: i64) -> Result<(), DbError> {
+    pub async fn delete_user(
+        &self,
+        tenant_id: TenantId,
+        id: UserId,
+        now: i64,
+    ) -> Result<(), DbError> {
         let txn = self.writer.begin().await?;
         lock_tenant(&txn, tenant_id, now).await?;
         let current = find_user(&txn, tenant_id, id).await?;
         if current.role == Role::Admin {
             ensure_another_admin(&txn, tenant_id, id).await?;
         }
-        user::Entity::delete_by_id(id.to_string()).exec(&txn).await?;
+        user::Entity::delete_by_id(id.to_string())
+            .exec(&txn)
+            .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -207,7 +237,8 @@ impl Store {
         if updated.rows_affected == 0 {
             return Err(DbError::NotFound("user"));
         }
-        let mut sessions = session::Entity::delete_many().filter(session::Column::UserId.eq(id.to_string()));
+        let mut sessions =
+            session::Entity::delete_many().filter(session::Column::UserId.eq(id.to_string()));
         if let Some(keep) = keep {
             sessions = sessions.filter(session::Column::Id.ne(keep.to_string()));
         }
@@ -218,7 +249,12 @@ impl Store {
 
     /// Records activity unless it was recorded less than `min_interval` seconds ago (checked in the
     /// database, so replicas do not double-write). Returns whether a write happened.
-    pub async fn touch_last_active(&self, id: UserId, now: i64, min_interval: i64) -> Result<bool, DbError> {
+    pub async fn touch_last_active(
+        &self,
+        id: UserId,
+        now: i64,
+        min_interval: i64,
+    ) -> Result<bool, DbError> {
         let result = user::Entity::update_many()
             .col_expr(user::Column::LastActiveAt, Expr::value(now))
             .filter(user::Column::Id.eq(id.to_string()))
@@ -235,7 +271,11 @@ impl Store {
 
 /// Serialises account changes within a tenant: the update row-locks the tenant on PostgreSQL and
 /// MariaDB until commit, and SQLite has a single writer anyway. Portable, unlike `SELECT … FOR UPDATE`.
-async fn lock_tenant(conn: &impl ConnectionTrait, tenant_id: TenantId, now: i64) -> Result<(), DbError> {
+async fn lock_tenant(
+    conn: &impl ConnectionTrait,
+    tenant_id: TenantId,
+    now: i64,
+) -> Result<(), DbError> {
     tenant::Entity::update_many()
         .col_expr(tenant::Column::UpdatedAt, Expr::value(now))
         .filter(tenant::Column::Id.eq(tenant_id.to_string()))
@@ -244,7 +284,11 @@ async fn lock_tenant(conn: &impl ConnectionTrait, tenant_id: TenantId, now: i64)
     Ok(())
 }
 
-async fn find_user(conn: &impl ConnectionTrait, tenant_id: TenantId, id: UserId) -> Result<User, DbError> {
+async fn find_user(
+    conn: &impl ConnectionTrait,
+    tenant_id: TenantId,
+    id: UserId,
+) -> Result<User, DbError> {
     user::Entity::find_by_id(id.to_string())
         .filter(user::Column::TenantId.eq(tenant_id.to_string()))
         .one(conn)
@@ -254,7 +298,11 @@ async fn find_user(conn: &impl ConnectionTrait, tenant_id: TenantId, id: UserId)
         .ok_or(DbError::NotFound("user"))
 }
 
-async fn ensure_another_admin(conn: &impl ConnectionTrait, tenant_id: TenantId, except: UserId) -> Result<(), DbError> {
+async fn ensure_another_admin(
+    conn: &impl ConnectionTrait,
+    tenant_id: TenantId,
+    except: UserId,
+) -> Result<(), DbError> {
     let others = user::Entity::find()
         .filter(user::Column::TenantId.eq(tenant_id.to_string()))
         .filter(user::Column::Role.eq(Role::Admin.as_str()))
@@ -262,7 +310,9 @@ async fn ensure_another_admin(conn: &impl ConnectionTrait, tenant_id: TenantId, 
         .count(conn)
         .await?;
     if others == 0 {
-        return Err(DbError::Conflict("the last administrator cannot be demoted or deleted".into()));
+        return Err(DbError::Conflict(
+            "the last administrator cannot be demoted or deleted".into(),
+        ));
     }
     Ok(())
 }
@@ -271,7 +321,10 @@ pub(crate) fn to_user(row: user::Model) -> Result<User, DbError> {
     let corrupt = |what: &str| DbError::Corrupt(format!("user {}: {what}", row.id));
     Ok(User {
         id: row.id.parse().map_err(|_| corrupt("id is not a UUID"))?,
-        tenant_id: row.tenant_id.parse().map_err(|_| corrupt("tenant id is not a UUID"))?,
+        tenant_id: row
+            .tenant_id
+            .parse()
+            .map_err(|_| corrupt("tenant id is not a UUID"))?,
         role: row.role.parse().map_err(|e| corrupt(&format!("{e}")))?,
         email: row.email,
         name: row.name,

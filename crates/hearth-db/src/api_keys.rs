@@ -33,7 +33,11 @@ pub struct ApiKeyRecord {
 
 impl Store {
     /// Records a new key.
-    pub async fn create_api_key(&self, new: NewApiKey<'_>, now: i64) -> Result<ApiKeyRecord, DbError> {
+    pub async fn create_api_key(
+        &self,
+        new: NewApiKey<'_>,
+        now: i64,
+    ) -> Result<ApiKeyRecord, DbError> {
         let row = api_key::ActiveModel {
             id: Set(new.id.to_string()),
             tenant_id: Set(new.tenant_id.to_string()),
@@ -44,7 +48,9 @@ impl Store {
             created_at: Set(now),
             last_used_at: Set(None),
         };
-        api_key::Entity::insert(row).exec_without_returning(&self.writer).await?;
+        api_key::Entity::insert(row)
+            .exec_without_returning(&self.writer)
+            .await?;
         Ok(ApiKeyRecord {
             id: new.id,
             name: new.name.to_owned(),
@@ -55,7 +61,10 @@ impl Store {
     }
 
     /// The owner of the key with this digest, the key's id and when it was last used.
-    pub async fn api_key_user(&self, key_hash: &str) -> Result<Option<(User, ApiKeyId, Option<i64>)>, DbError> {
+    pub async fn api_key_user(
+        &self,
+        key_hash: &str,
+    ) -> Result<Option<(User, ApiKeyId, Option<i64>)>, DbError> {
         let found = api_key::Entity::find()
             .filter(api_key::Column::KeyHash.eq(key_hash))
             .find_also_related(user::Entity)
@@ -64,12 +73,19 @@ impl Store {
         let Some((key, Some(owner))) = found else {
             return Ok(None);
         };
-        let id = key.id.parse().map_err(|_| DbError::Corrupt(format!("api key {}: id is not a UUID", key.id)))?;
+        let id = key
+            .id
+            .parse()
+            .map_err(|_| DbError::Corrupt(format!("api key {}: id is not a UUID", key.id)))?;
         Ok(Some((to_user(owner)?, id, key.last_used_at)))
     }
 
     /// A user's keys, newest first.
-    pub async fn list_api_keys(&self, tenant_id: TenantId, user_id: UserId) -> Result<Vec<ApiKeyRecord>, DbError> {
+    pub async fn list_api_keys(
+        &self,
+        tenant_id: TenantId,
+        user_id: UserId,
+    ) -> Result<Vec<ApiKeyRecord>, DbError> {
         api_key::Entity::find()
             .filter(api_key::Column::TenantId.eq(tenant_id.to_string()))
             .filter(api_key::Column::UserId.eq(user_id.to_string()))
@@ -80,7 +96,9 @@ impl Store {
             .into_iter()
             .map(|row| {
                 Ok(ApiKeyRecord {
-                    id: row.id.parse().map_err(|_| DbError::Corrupt(format!("api key {}: id is not a UUID", row.id)))?,
+                    id: row.id.parse().map_err(|_| {
+                        DbError::Corrupt(format!("api key {}: id is not a UUID", row.id))
+                    })?,
                     name: row.name,
                     key_prefix: row.key_prefix,
                     created_at: row.created_at,
@@ -91,7 +109,12 @@ impl Store {
     }
 
     /// Deletes one of a user's keys; returns whether it existed.
-    pub async fn delete_api_key(&self, tenant_id: TenantId, user_id: UserId, id: ApiKeyId) -> Result<bool, DbError> {
+    pub async fn delete_api_key(
+        &self,
+        tenant_id: TenantId,
+        user_id: UserId,
+        id: ApiKeyId,
+    ) -> Result<bool, DbError> {
         let result = api_key::Entity::delete_many()
             .filter(api_key::Column::Id.eq(id.to_string()))
             .filter(api_key::Column::TenantId.eq(tenant_id.to_string()))
@@ -102,7 +125,12 @@ impl Store {
     }
 
     /// Records a key's use unless it was recorded less than `min_interval` seconds ago.
-    pub async fn touch_api_key(&self, id: ApiKeyId, now: i64, min_interval: i64) -> Result<bool, DbError> {
+    pub async fn touch_api_key(
+        &self,
+        id: ApiKeyId,
+        now: i64,
+        min_interval: i64,
+    ) -> Result<bool, DbError> {
         let result = api_key::Entity::update_many()
             .col_expr(api_key::Column::LastUsedAt, Expr::value(now))
             .filter(api_key::Column::Id.eq(id.to_string()))

@@ -33,18 +33,21 @@ pub struct PoolStats {
 impl Store {
     /// Opens the database named by `target` with pool sizes and timeouts from `settings`.
     /// It does not migrate; call [`Store::migrate`].
-    pub async fn connect(target: &DatabaseTarget, settings: &DatabaseSettings) -> Result<Self, DbError> {
+    pub async fn connect(
+        target: &DatabaseTarget,
+        settings: &DatabaseSettings,
+    ) -> Result<Self, DbError> {
         let acquire_timeout = Duration::from_secs(settings.database_pool_timeout);
         let pool_max = settings.database_pool_size + settings.database_pool_max_overflow;
         let (writer, reader) = match target {
             DatabaseTarget::Sqlite { path } => {
-                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                    if !parent.is_dir() {
-                        return Err(DbError::Unavailable(format!(
-                            "DATABASE_URL: directory {} does not exist",
-                            parent.display()
-                        )));
-                    }
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+                    && !parent.is_dir()
+                {
+                    return Err(DbError::Unavailable(format!(
+                        "DATABASE_URL: directory {} does not exist",
+                        parent.display()
+                    )));
                 }
                 let writer = connect_sqlite(path, settings, false, 1, acquire_timeout).await?;
                 let reader =
@@ -61,12 +64,19 @@ impl Store {
                     .connect_timeout(acquire_timeout)
                     .sqlx_logging(false);
                 let pool = Database::connect(options).await.map_err(|e| {
-                    DbError::Unavailable(format!("cannot connect to {}: {e}", target.backend_name()))
+                    DbError::Unavailable(format!(
+                        "cannot connect to {}: {e}",
+                        target.backend_name()
+                    ))
                 })?;
                 (pool.clone(), pool)
             }
         };
-        Ok(Self { writer, reader, target: target.clone() })
+        Ok(Self {
+            writer,
+            reader,
+            target: target.clone(),
+        })
     }
 
     /// Which backend this store talks to: `sqlite`, `postgres` or `mysql`.
@@ -96,16 +106,28 @@ impl Store {
             DatabaseTarget::Sqlite { .. } => {
                 for conn in [&self.writer, &self.reader] {
                     let pool = conn.get_sqlite_connection_pool();
-                    add(pool.size(), pool.num_idle(), pool.options().get_max_connections());
+                    add(
+                        pool.size(),
+                        pool.num_idle(),
+                        pool.options().get_max_connections(),
+                    );
                 }
             }
             DatabaseTarget::Postgres { .. } => {
                 let pool = self.writer.get_postgres_connection_pool();
-                add(pool.size(), pool.num_idle(), pool.options().get_max_connections());
+                add(
+                    pool.size(),
+                    pool.num_idle(),
+                    pool.options().get_max_connections(),
+                );
             }
             DatabaseTarget::MySql { .. } => {
                 let pool = self.writer.get_mysql_connection_pool();
-                add(pool.size(), pool.num_idle(), pool.options().get_max_connections());
+                add(
+                    pool.size(),
+                    pool.num_idle(),
+                    pool.options().get_max_connections(),
+                );
             }
         }
         stats
@@ -121,9 +143,14 @@ impl Store {
         };
         let row = self
             .writer
-            .query_one_raw(sea_orm::Statement::from_string(self.writer.get_database_backend(), sql))
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.writer.get_database_backend(),
+                sql,
+            ))
             .await?;
-        Ok(row.and_then(|row| row.try_get::<i64>("", "n").ok()).map(|n| n as u32))
+        Ok(row
+            .and_then(|row| row.try_get::<i64>("", "n").ok())
+            .map(|n| n as u32))
     }
 
     /// Closes every connection; in-flight queries finish first.

@@ -68,7 +68,10 @@ impl Store {
             DatabaseTarget::Postgres { .. } => {
                 let options = self.writer.get_postgres_connection_pool().connect_options();
                 let mut conn = PgConnection::connect_with(&options).await?;
-                sqlx::query("SELECT pg_advisory_lock($1)").bind(PG_LOCK_KEY).execute(&mut conn).await?;
+                sqlx::query("SELECT pg_advisory_lock($1)")
+                    .bind(PG_LOCK_KEY)
+                    .execute(&mut conn)
+                    .await?;
                 Ok(MigrationLock::Postgres(conn))
             }
             DatabaseTarget::MySql { .. } => {
@@ -90,13 +93,19 @@ impl Store {
             DatabaseTarget::Sqlite { path } => {
                 let lock_path = lock_file_path(path);
                 let file = tokio::task::spawn_blocking(move || -> std::io::Result<File> {
-                    let file = File::options().create(true).truncate(false).write(true).open(&lock_path)?;
+                    let file = File::options()
+                        .create(true)
+                        .truncate(false)
+                        .write(true)
+                        .open(&lock_path)?;
                     file.lock()?;
                     Ok(file)
                 })
                 .await
                 .map_err(|e| DbError::Unavailable(format!("migration lock task failed: {e}")))?
-                .map_err(|e| DbError::Unavailable(format!("cannot lock {}: {e}", path.display())))?;
+                .map_err(|e| {
+                    DbError::Unavailable(format!("cannot lock {}: {e}", path.display()))
+                })?;
                 Ok(MigrationLock::Sqlite(file))
             }
         }
@@ -107,15 +116,22 @@ impl MigrationLock {
     async fn release(self) -> Result<(), DbError> {
         match self {
             MigrationLock::Postgres(mut conn) => {
-                sqlx::query("SELECT pg_advisory_unlock($1)").bind(PG_LOCK_KEY).execute(&mut conn).await?;
+                sqlx::query("SELECT pg_advisory_unlock($1)")
+                    .bind(PG_LOCK_KEY)
+                    .execute(&mut conn)
+                    .await?;
                 conn.close().await?;
             }
             MigrationLock::MySql(mut conn) => {
-                sqlx::query("SELECT RELEASE_LOCK(?)").bind(MYSQL_LOCK_NAME).execute(&mut conn).await?;
+                sqlx::query("SELECT RELEASE_LOCK(?)")
+                    .bind(MYSQL_LOCK_NAME)
+                    .execute(&mut conn)
+                    .await?;
                 conn.close().await?;
             }
             MigrationLock::Sqlite(file) => {
-                file.unlock().map_err(|e| DbError::Unavailable(format!("cannot unlock: {e}")))?;
+                file.unlock()
+                    .map_err(|e| DbError::Unavailable(format!("cannot unlock: {e}")))?;
             }
         }
         Ok(())

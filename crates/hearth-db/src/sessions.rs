@@ -27,7 +27,9 @@ const USER_AGENT_MAX: usize = 512;
 impl Store {
     /// Records a sign-in.
     pub async fn create_session(&self, new: NewSession<'_>, now: i64) -> Result<(), DbError> {
-        let user_agent = new.user_agent.map(|ua| ua.chars().take(USER_AGENT_MAX).collect::<String>());
+        let user_agent = new
+            .user_agent
+            .map(|ua| ua.chars().take(USER_AGENT_MAX).collect::<String>());
         let row = session::ActiveModel {
             id: Set(new.id.to_string()),
             tenant_id: Set(new.tenant_id.to_string()),
@@ -36,7 +38,9 @@ impl Store {
             expires_at: Set(new.expires_at),
             user_agent: Set(user_agent),
         };
-        session::Entity::insert(row).exec_without_returning(&self.writer).await?;
+        session::Entity::insert(row)
+            .exec_without_returning(&self.writer)
+            .await?;
         Ok(())
     }
 
@@ -55,7 +59,9 @@ impl Store {
 
     /// Revokes one session; returns whether it was live.
     pub async fn revoke_session(&self, id: SessionId) -> Result<bool, DbError> {
-        let result = session::Entity::delete_by_id(id.to_string()).exec(&self.writer).await?;
+        let result = session::Entity::delete_by_id(id.to_string())
+            .exec(&self.writer)
+            .await?;
         Ok(result.rows_affected > 0)
     }
 

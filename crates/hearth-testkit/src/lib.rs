@@ -29,7 +29,8 @@ pub fn postgres_admin_url() -> String {
 /// Base URL of the MariaDB/MySQL server used by tests.
 pub fn mysql_admin_url() -> String {
     #[allow(clippy::disallowed_methods)] // tests choose their servers from the environment
-    std::env::var("HEARTH_TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into())
+    std::env::var("HEARTH_TEST_MYSQL_URL")
+        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into())
 }
 
 /// A database that exists for one test. Dropping it drops the database.
@@ -54,8 +55,12 @@ impl TestDatabase {
                 let admin = postgres_admin_url();
                 let mut conn = sqlx::PgConnection::connect(&admin)
                     .await
-                    .unwrap_or_else(|e| panic!("PostgreSQL at {admin} is needed by this test: {e}"));
-                conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.expect("create database");
+                    .unwrap_or_else(|e| {
+                        panic!("PostgreSQL at {admin} is needed by this test: {e}")
+                    });
+                conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .await
+                    .expect("create database");
                 replace_database(&admin, &name)
             }
             Backend::MySql => {
@@ -63,13 +68,20 @@ impl TestDatabase {
                 let mut conn = sqlx::MySqlConnection::connect(&admin)
                     .await
                     .unwrap_or_else(|e| panic!("MariaDB at {admin} is needed by this test: {e}"));
-                conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name} CHARACTER SET utf8mb4")))
-                    .await
-                    .expect("create database");
+                conn.execute(sqlx::AssertSqlSafe(format!(
+                    "CREATE DATABASE {name} CHARACTER SET utf8mb4"
+                )))
+                .await
+                .expect("create database");
                 replace_database(&admin, &name)
             }
         };
-        Self { backend, data_dir, url, name }
+        Self {
+            backend,
+            data_dir,
+            url,
+            name,
+        }
     }
 
     /// The `DATA_DIR` path.
@@ -79,15 +91,24 @@ impl TestDatabase {
 
     /// Database settings for this database with default pool knobs.
     pub fn settings(&self) -> DatabaseSettings {
-        DatabaseSettings { database_url: Some(Secret::new(self.url.clone())), ..DatabaseSettings::default() }
+        DatabaseSettings {
+            database_url: Some(Secret::new(self.url.clone())),
+            ..DatabaseSettings::default()
+        }
     }
 
     /// Where the database is, as the application resolves it.
     pub fn target(&self) -> DatabaseTarget {
         match self.backend {
-            Backend::Sqlite => DatabaseTarget::Sqlite { path: self.sqlite_path() },
-            Backend::Postgres => DatabaseTarget::Postgres { url: Secret::new(self.url.clone()) },
-            Backend::MySql => DatabaseTarget::MySql { url: Secret::new(self.url.clone()) },
+            Backend::Sqlite => DatabaseTarget::Sqlite {
+                path: self.sqlite_path(),
+            },
+            Backend::Postgres => DatabaseTarget::Postgres {
+                url: Secret::new(self.url.clone()),
+            },
+            Backend::MySql => DatabaseTarget::MySql {
+                url: Secret::new(self.url.clone()),
+            },
         }
     }
 
@@ -106,15 +127,26 @@ impl Drop for TestDatabase {
         // Drop runs inside the test's runtime, which cannot block on async work: use a thread with
         // its own runtime.
         let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
             runtime.block_on(async {
                 if backend == Backend::Postgres {
-                    let mut conn = sqlx::PgConnection::connect(&postgres_admin_url()).await.ok()?;
+                    let mut conn = sqlx::PgConnection::connect(&postgres_admin_url())
+                        .await
+                        .ok()?;
                     let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
                     conn.execute(sqlx::AssertSqlSafe(sql)).await.ok()?;
                 } else {
-                    let mut conn = sqlx::MySqlConnection::connect(&mysql_admin_url()).await.ok()?;
-                    conn.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}"))).await.ok()?;
+                    let mut conn = sqlx::MySqlConnection::connect(&mysql_admin_url())
+                        .await
+                        .ok()?;
+                    conn.execute(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name}"
+                    )))
+                    .await
+                    .ok()?;
                 }
                 Some(())
             })
@@ -125,9 +157,13 @@ impl Drop for TestDatabase {
 
 /// `scheme://user@host:port/olddb?params` → same URL with the database replaced.
 fn replace_database(admin_url: &str, database: &str) -> String {
-    let (base, query) = admin_url.split_once('?').map_or((admin_url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = admin_url
+        .split_once('?')
+        .map_or((admin_url, None), |(b, q)| (b, Some(q)));
     let authority_end = base.find("://").map_or(0, |i| i + 3);
-    let path_start = base[authority_end..].find('/').map_or(base.len(), |i| authority_end + i);
+    let path_start = base[authority_end..]
+        .find('/')
+        .map_or(base.len(), |i| authority_end + i);
     let mut url = format!("{}/{database}", &base[..path_start]);
     if let Some(query) = query {
         url.push('?');
@@ -168,8 +204,14 @@ mod tests {
 
     #[test]
     fn replaces_the_database_in_a_url() {
-        assert_eq!(replace_database("postgres://p@h:5432/postgres", "x"), "postgres://p@h:5432/x");
-        assert_eq!(replace_database("mysql://root@h:3306/test?ssl-mode=disabled", "x"), "mysql://root@h:3306/x?ssl-mode=disabled");
+        assert_eq!(
+            replace_database("postgres://p@h:5432/postgres", "x"),
+            "postgres://p@h:5432/x"
+        );
+        assert_eq!(
+            replace_database("mysql://root@h:3306/test?ssl-mode=disabled", "x"),
+            "mysql://root@h:3306/x?ssl-mode=disabled"
+        );
         assert_eq!(replace_database("postgres://p@h", "x"), "postgres://p@h/x");
     }
 }

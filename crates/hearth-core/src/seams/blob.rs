@@ -31,9 +31,15 @@ impl BlobKey {
             !segment.is_empty()
                 && segment != "."
                 && segment != ".."
-                && segment.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+                && segment
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
         };
-        if key.split('/').all(valid_segment) { Ok(Self(key)) } else { Err(InvalidBlobKey(key)) }
+        if key.split('/').all(valid_segment) {
+            Ok(Self(key))
+        } else {
+            Err(InvalidBlobKey(key))
+        }
     }
 
     /// The key as text.
@@ -82,7 +88,17 @@ mod tests {
     #[test]
     fn keys_cannot_escape_or_carry_odd_characters() {
         assert!(BlobKey::new("chunks/0000/ab/cd/abcdef").is_ok());
-        for bad in ["", "/abs", "a//b", "a/../b", "..", "a/./b", "name with space", "ü", "a\\b"] {
+        for bad in [
+            "",
+            "/abs",
+            "a//b",
+            "a/../b",
+            "..",
+            "a/./b",
+            "name with space",
+            "ü",
+            "a\\b",
+        ] {
             assert!(BlobKey::new(bad).is_err(), "{bad:?} was accepted");
         }
     }

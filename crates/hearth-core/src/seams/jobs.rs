@@ -70,9 +70,13 @@ pub struct LeasedJob {
 pub enum JobOutcome {
     Succeeded,
     /// Try again after a backoff, unless attempts are used up (then the job is dead).
-    Retry { reason: String },
+    Retry {
+        reason: String,
+    },
     /// Do not try again.
-    Failed { reason: String },
+    Failed {
+        reason: String,
+    },
 }
 
 /// The number of jobs in a queue and state, for `/metrics` and autoscaling.
@@ -91,7 +95,12 @@ pub trait JobQueue: Send + Sync + fmt::Debug + 'static {
     /// Stores a job; returns its id (or the id of the queued duplicate, with `dedupe_key`).
     async fn enqueue(&self, job: NewJob) -> Result<Uuid, SeamError>;
     /// Leases the most urgent runnable job from `queues`, if any.
-    async fn lease(&self, queues: &[Queue], worker: &str, lease: Duration) -> Result<Option<LeasedJob>, SeamError>;
+    async fn lease(
+        &self,
+        queues: &[Queue],
+        worker: &str,
+        lease: Duration,
+    ) -> Result<Option<LeasedJob>, SeamError>;
     /// Extends a lease held by `worker`; fails when the lease was lost.
     async fn heartbeat(&self, job: Uuid, worker: &str, lease: Duration) -> Result<(), SeamError>;
     /// Records the outcome of a run by the lease holder.

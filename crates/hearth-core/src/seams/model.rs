@@ -37,7 +37,10 @@ pub enum ChatEvent {
     /// Text to append to the answer.
     Delta { content: String },
     /// The answer is complete.
-    Done { finish_reason: Option<String>, usage: Option<Value> },
+    Done {
+        finish_reason: Option<String>,
+        usage: Option<Value>,
+    },
 }
 
 /// The answer as it arrives; dropping the stream cancels the upstream request.

@@ -36,7 +36,12 @@ pub trait VectorIndex: Send + Sync + fmt::Debug + 'static {
     /// Inserts or replaces records by id, creating the collection on first use.
     async fn upsert(&self, collection: &str, records: Vec<VectorRecord>) -> Result<(), SeamError>;
     /// The `k` records closest to `vector`.
-    async fn search(&self, collection: &str, vector: &[f32], k: usize) -> Result<Vec<VectorHit>, SeamError>;
+    async fn search(
+        &self,
+        collection: &str,
+        vector: &[f32],
+        k: usize,
+    ) -> Result<Vec<VectorHit>, SeamError>;
     /// Removes records by id; missing ids are ignored.
     async fn delete(&self, collection: &str, ids: &[String]) -> Result<(), SeamError>;
     /// Removes a collection and everything in it.

@@ -103,8 +103,18 @@ impl MigrationTrait for Migration {
             .exec_stmt(
                 Query::insert()
                     .into_table(Tenants::Table)
-                    .columns([Tenants::Id, Tenants::Name, Tenants::CreatedAt, Tenants::UpdatedAt])
-                    .values_panic([TenantId::DEFAULT.to_string().into(), "Default".into(), now.into(), now.into()])
+                    .columns([
+                        Tenants::Id,
+                        Tenants::Name,
+                        Tenants::CreatedAt,
+                        Tenants::UpdatedAt,
+                    ])
+                    .values_panic([
+                        TenantId::DEFAULT.to_string().into(),
+                        "Default".into(),
+                        now.into(),
+                        now.into(),
+                    ])
                     .to_owned(),
             )
             .await?;
@@ -153,9 +163,18 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        for (name, column) in [("ix_sessions_user", Sessions::UserId), ("ix_sessions_expires", Sessions::ExpiresAt)] {
+        for (name, column) in [
+            ("ix_sessions_user", Sessions::UserId),
+            ("ix_sessions_expires", Sessions::ExpiresAt),
+        ] {
             manager
-                .create_index(Index::create().name(name).table(Sessions::Table).col(column).to_owned())
+                .create_index(
+                    Index::create()
+                        .name(name)
+                        .table(Sessions::Table)
+                        .col(column)
+                        .to_owned(),
+                )
                 .await?;
         }
 
@@ -187,13 +206,26 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(Index::create().name("ix_api_keys_user").table(ApiKeys::Table).col(ApiKeys::UserId).to_owned())
+            .create_index(
+                Index::create()
+                    .name("ix_api_keys_user")
+                    .table(ApiKeys::Table)
+                    .col(ApiKeys::UserId)
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [ApiKeys::Table.into_iden(), Sessions::Table.into_iden(), Users::Table.into_iden(), Tenants::Table.into_iden()] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+        for table in [
+            ApiKeys::Table.into_iden(),
+            Sessions::Table.into_iden(),
+            Users::Table.into_iden(),
+            Tenants::Table.into_iden(),
+        ] {
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

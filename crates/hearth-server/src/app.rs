@@ -1,0 +1,309 @@
+//! Building and running the server: one builder used by `main` and by the tests.
+//!
+//! `build` connects the store, migrates (unless disabled), binds the listener and assembles the
+//! middleware. `run_until_stopped` serves until the shutdown future resolves, then drains in-flight
+//! requests for at most `HEARTH_SHUTDOWN_TIMEOUT`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::response::{IntoResponse, Response};
+use hearth_config::{
+    ConfigError, ContentExtractionEngine, RagEmbeddingEngine, Settings, StorageProvider, VectorDb,
+};
+use hearth_core::time::unix_now;
+use hearth_db::{DbError, Store};
+use tokio::net::TcpListener;
+use tower::Layer;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+use tower_http::normalize_path::NormalizePathLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::auth::ActivityRecorder;
+use crate::auth::password::PasswordHasher;
+use crate::auth::tokens::TokenService;
+use crate::metrics::Metrics;
+use crate::state::Lifecycle;
+use crate::{ApiError, AppState, routes};
+
+/// Largest JSON body the API accepts (uploads have their own limits).
+const MAX_JSON_BODY: usize = 1024 * 1024;
+/// How often expired sessions are deleted.
+const SESSION_PURGE_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// Why the server could not start; each message is one line that says what to change.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("{0}")]
+    Unsupported(String),
+    #[error(transparent)]
+    Database(#[from] DbError),
+    #[error(
+        "the database schema is behind this version ({0} pending migration(s)) and ENABLE_DB_MIGRATIONS=false; run `hearth migrate` first"
+    )]
+    SchemaBehind(usize),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("CORS_ALLOW_ORIGIN: `{0}` is not a valid origin")]
+    BadOrigin(String),
+}
+
+/// A bound, ready-to-run server.
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Builds the server from settings that already hold a secret key (see the binary's start-up).
+    pub async fn build(settings: Settings) -> Result<Self, StartError> {
+        check_supported(&settings)?;
+        let target = settings.database_target()?;
+        let store = Store::connect(&target, &settings.database).await?;
+        if settings.database.enable_db_migrations {
+            let report = store.migrate().await?;
+            if report.applied.is_empty() {
+                tracing::info!(
+                    backend = store.backend_name(),
+                    "database schema is up to date"
+                );
+            } else {
+                tracing::info!(backend = store.backend_name(), applied = ?report.applied, "applied {} migration(s)", report.applied.len());
+            }
+        } else {
+            let pending = store.pending_migrations().await?;
+            if !pending.is_empty() {
+                return Err(StartError::SchemaBehind(pending.len()));
+            }
+        }
+        let state = build_state(settings, store)?;
+        let addr = format!("{}:{}", state.settings.core.host, state.settings.core.port);
+        let listener = TcpListener::bind(&addr)
+            .await
+            .map_err(|source| StartError::Bind { addr, source })?;
+        let router = with_middleware(routes::router(state.clone()), &state.settings)?;
+        Ok(Self {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    /// The address actually bound (useful with `PORT=0`).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// The shared state, for tests and background tasks.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then stops accepting, reports not-ready, and waits for
+    /// in-flight requests for at most `HEARTH_SHUTDOWN_TIMEOUT`.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let Self {
+            listener,
+            router,
+            state,
+        } = self;
+        let grace = Duration::from_secs(state.settings.core.hearth_shutdown_timeout);
+        let purge = tokio::spawn(purge_expired_sessions(state.store.clone()));
+        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let lifecycle = state.lifecycle.clone();
+        let signal = async move {
+            shutdown.await;
+            lifecycle.begin_shutdown();
+            tracing::info!("shutting down: draining in-flight requests");
+            let _ = stopping_tx.send(());
+        };
+        // Trailing slashes are trimmed before routing, so `/api/v1/auths/` and `/api/v1/auths` match.
+        let service = NormalizePathLayer::trim_trailing_slash().layer(router);
+        let service =
+            axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(service);
+        let server = axum::serve(listener, service).with_graceful_shutdown(signal);
+        let deadline = async move {
+            if stopping_rx.await.is_ok() {
+                tokio::time::sleep(grace).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        let result = tokio::select! {
+            result = server => result,
+            () = deadline => {
+                tracing::warn!(seconds = grace.as_secs(), "requests still running after the shutdown grace period; exiting anyway");
+                Ok(())
+            }
+        };
+        purge.abort();
+        state.store.clone().close().await;
+        result
+    }
+}
+
+/// Refuses backend selections this build does not implement yet, instead of silently ignoring them.
+fn check_supported(settings: &Settings) -> Result<(), StartError> {
+    let mut unsupported = Vec::new();
+    if settings.redis.redis_url.is_some() || !settings.redis.redis_sentinel_hosts.is_empty() {
+        unsupported.push("REDIS_URL/REDIS_SENTINEL_HOSTS (Redis coordination)".to_owned());
+    }
+    if settings.redis.websocket_manager != hearth_config::WebsocketManager::Local {
+        unsupported.push("WEBSOCKET_MANAGER=redis".to_owned());
+    }
+    if settings.vector.vector_db != VectorDb::Embedded {
+        unsupported.push(format!("VECTOR_DB={:?}", settings.vector.vector_db).to_lowercase());
+    }
+    if settings.storage.storage_provider != StorageProvider::Local {
+        unsupported.push(
+            format!("STORAGE_PROVIDER={:?}", settings.storage.storage_provider).to_lowercase(),
+        );
+    }
+    if settings.rag.content_extraction_engine != ContentExtractionEngine::Builtin {
+        unsupported.push(
+            format!(
+                "CONTENT_EXTRACTION_ENGINE={:?}",
+                settings.rag.content_extraction_engine
+            )
+            .to_lowercase(),
+        );
+    }
+    if settings.rag.rag_embedding_engine != RagEmbeddingEngine::Local {
+        unsupported.push(
+            format!(
+                "RAG_EMBEDDING_ENGINE={:?}",
+                settings.rag.rag_embedding_engine
+            )
+            .to_lowercase(),
+        );
+    }
+    if settings.observability.enable_otel {
+        unsupported.push("ENABLE_OTEL=true".to_owned());
+    }
+    if settings.security.oauth_client_id.is_some() {
+        unsupported.push("OAUTH_CLIENT_ID (single sign-on)".to_owned());
+    }
+    if unsupported.is_empty() {
+        return Ok(());
+    }
+    Err(StartError::Unsupported(format!(
+        "this build of Hearth does not include {} yet; unset {} to run on the embedded defaults",
+        unsupported.join(", "),
+        if unsupported.len() == 1 { "it" } else { "them" }
+    )))
+}
+
+fn build_state(settings: Settings, store: Store) -> Result<AppState, StartError> {
+    let secret = settings.core.hearth_secret_key.clone().ok_or_else(|| {
+        StartError::Unsupported(
+            "HEARTH_SECRET_KEY is not set (the binary generates one for SQLite)".into(),
+        )
+    })?;
+    let metrics = Arc::new(Metrics::new());
+    let activity = ActivityRecorder::new(
+        store.clone(),
+        settings
+            .database
+            .database_user_active_status_update_interval,
+        metrics.presence_writes.clone(),
+    );
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    Ok(AppState {
+        tokens: Arc::new(TokenService::new(&secret, settings.core.jwt_expires_in.0)),
+        passwords: PasswordHasher::new(cores),
+        settings: Arc::new(settings),
+        store,
+        metrics,
+        activity,
+        lifecycle: Lifecycle::default(),
+    })
+}
+
+/// Request ids, tracing, panics as JSON 500s, CORS and the body limit, around the router.
+fn with_middleware(router: Router, settings: &Settings) -> Result<Router, StartError> {
+    let request_id = HeaderName::from_static("x-request-id");
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|request: &Request| {
+            let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+        })
+        // One line per request at DEBUG: at tens of thousands of requests a second, INFO access logs
+        // would cost more than the requests. Failures are logged at ERROR by the error type.
+        .on_response(DefaultOnResponse::new().level(Level::DEBUG))
+        .on_request(())
+        .on_failure(());
+    let mut router = router
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_JSON_BODY))
+        .layer(CatchPanicLayer::custom(panic_response));
+    if let Some(cors) = cors_layer(&settings.core.cors_allow_origin)? {
+        router = router.layer(cors);
+    }
+    Ok(router
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(trace)
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid)))
+}
+
+fn cors_layer(origins: &[String]) -> Result<Option<CorsLayer>, StartError> {
+    if origins.is_empty() {
+        return Ok(None);
+    }
+    let base = CorsLayer::new()
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
+    if origins.iter().any(|o| o == "*") {
+        return Ok(Some(base.allow_origin(Any)));
+    }
+    let parsed = origins
+        .iter()
+        .map(|o| HeaderValue::from_str(o).map_err(|_| StartError::BadOrigin(o.clone())))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(base.allow_origin(AllowOrigin::list(parsed))))
+}
+
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_else(|| "unknown panic".into());
+    ApiError::Internal(format!("handler panicked: {message}")).into_response()
+}
+
+/// Deletes expired sessions every hour; idempotent, so every replica may run it.
+async fn purge_expired_sessions(store: Store) {
+    let mut interval = tokio::time::interval(SESSION_PURGE_INTERVAL);
+    loop {
+        interval.tick().await;
+        match store.purge_expired_sessions(unix_now()).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "deleted expired sessions"),
+            Err(error) => tracing::warn!(%error, "could not delete expired sessions"),
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! The HTTP layer's one error type: each variant is a status with a message fit for the caller, except
+//! `Internal`, whose cause is logged and never sent.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use hearth_db::DbError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong, for a person to read.
+    pub detail: String,
+}
+
+/// An error that ends a request.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    /// No credentials, or credentials that do not identify anyone.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// A known caller who may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// Well-formed input that breaks a rule (missing field, wrong type, too long…).
+    #[error("{0}")]
+    Unprocessable(String),
+    /// A dependency (the database…) cannot serve right now; retrying later may work.
+    #[error("{0}")]
+    ServiceUnavailable(String),
+    /// A bug or an unexpected failure; the message is logged, the caller sees a generic text.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// The status this error is sent with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let detail = match &self {
+            ApiError::Internal(cause) => {
+                tracing::error!(%cause, "internal error");
+                "internal error; the server log has the details".to_owned()
+            }
+            ApiError::ServiceUnavailable(cause) => {
+                tracing::warn!(%cause, "dependency unavailable");
+                cause.clone()
+            }
+            other => other.to_string(),
+        };
+        let mut response = (status, Json(ErrorBody { detail })).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(error: DbError) -> Self {
+        match error {
+            DbError::Conflict(message) => ApiError::Conflict(message),
+            DbError::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
+            DbError::PoolTimeout => {
+                ApiError::ServiceUnavailable("the database is busy; try again shortly".into())
+            }
+            DbError::Unavailable(cause) => {
+                tracing::error!(%cause, "database unavailable");
+                ApiError::ServiceUnavailable("the database is unavailable".into())
+            }
+            DbError::Corrupt(_) | DbError::Other(_) => ApiError::Internal(error.to_string()),
+        }
+    }
+}

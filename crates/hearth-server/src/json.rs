@@ -1,0 +1,205 @@
+//! `ApiJson<T>`: a JSON body extractor whose every rejection is a `{"detail": …}` 4xx naming the
+//! problem (and the field, when there is one), followed by `validator` rules.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::{StatusCode, header};
+use serde::de::DeserializeOwned;
+use validator::{Validate, ValidationErrors, ValidationErrorsKind};
+
+use crate::ApiError;
+
+/// A request body parsed as JSON and validated.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Validate,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !is_json(&request) {
+            return Err(ApiError::UnsupportedMediaType(
+                "expected a JSON body with Content-Type: application/json".into(),
+            ));
+        }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge("request body is too large".into())
+                } else {
+                    ApiError::BadRequest(format!("could not read the request body: {rejection}"))
+                }
+            })?;
+        validated(parse(&bytes)?).map(Self)
+    }
+}
+
+fn is_json(request: &Request) -> bool {
+    let Some(content_type) = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Parses JSON, naming the field at fault: a syntax error is 400, a well-formed body of the wrong
+/// shape is 422.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::BadRequest(
+            "the request body is empty; expected a JSON object".into(),
+        ));
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        let message = strip_position(&inner.to_string());
+        match inner.classify() {
+            serde_json::error::Category::Data if path == "." => ApiError::Unprocessable(message),
+            serde_json::error::Category::Data => {
+                ApiError::Unprocessable(format!("{path}: {message}"))
+            }
+            _ => ApiError::BadRequest(format!("malformed JSON: {message}")),
+        }
+    })?;
+    deserializer.end().map_err(|e| {
+        ApiError::BadRequest(format!(
+            "malformed JSON: {}",
+            strip_position(&e.to_string())
+        ))
+    })?;
+    Ok(value)
+}
+
+/// Applies a value's `validator` rules, naming each field that breaks one.
+pub fn validated<T: Validate>(value: T) -> Result<T, ApiError> {
+    value
+        .validate()
+        .map_err(|errors| ApiError::Unprocessable(describe(&errors)))?;
+    Ok(value)
+}
+
+/// serde_json appends " at line 1 column 7"; keep it for syntax errors only, where it helps.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i)
+            if message.contains("expected")
+                && !message.contains("EOF")
+                && message.starts_with("invalid") =>
+        {
+            message[..i].to_owned()
+        }
+        Some(i)
+            if message.starts_with("missing field") || message.starts_with("unknown variant") =>
+        {
+            message[..i].to_owned()
+        }
+        _ => message.to_owned(),
+    }
+}
+
+/// "email: must be a valid email address; password: must be at least 8 characters"
+fn describe(errors: &ValidationErrors) -> String {
+    let mut parts = Vec::new();
+    collect(errors, "", &mut parts);
+    parts.join("; ")
+}
+
+fn collect(errors: &ValidationErrors, prefix: &str, parts: &mut Vec<String>) {
+    for (field, kind) in errors.errors() {
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                for error in list {
+                    let message = error
+                        .message
+                        .as_deref()
+                        .map_or_else(|| error.code.to_string(), str::to_owned);
+                    parts.push(format!("{path}: {message}"));
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => collect(inner, &path, parts),
+            ValidationErrorsKind::List(items) => {
+                for (index, inner) in items {
+                    collect(inner, &format!("{path}[{index}]"), parts);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize, Validate)]
+    struct Body {
+        #[validate(length(max = 5, message = "must be at most 5 characters"))]
+        name: String,
+        #[allow(dead_code)]
+        age: u32,
+    }
+
+    fn message(result: Result<Body, ApiError>) -> (StatusCode, String) {
+        let err = result.unwrap_err();
+        (err.status(), err.to_string())
+    }
+
+    #[test]
+    fn errors_name_the_field_and_pick_the_status() {
+        assert_eq!(
+            message(parse(br#"{"name": 5, "age": 1}"#)),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "name: invalid type: integer `5`, expected a string".into()
+            )
+        );
+        assert_eq!(
+            message(parse(br#"{"name": "x"}"#)),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "missing field `age`".into()
+            )
+        );
+        let (status, text) = message(parse(br#"{"name": "x", "#));
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(text.starts_with("malformed JSON"), "{text}");
+        assert_eq!(message(parse(b"  ")).0, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            message(parse(br#"[1, 2]"#)).0,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            message(parse(br#"{"name": "x", "age": 1} trailing"#)).0,
+            StatusCode::BAD_REQUEST
+        );
+    }
+
+    #[test]
+    fn validation_messages_name_the_field() {
+        let body: Body = parse(br#"{"name": "too long", "age": 1}"#).unwrap();
+        let errors = body.validate().unwrap_err();
+        assert_eq!(describe(&errors), "name: must be at most 5 characters");
+    }
+}

@@ -1,0 +1,127 @@
+//! The router: every route with its OpenAPI description, JSON fallbacks for unknown routes and
+//! methods, and extractor wrappers whose rejections are JSON too.
+
+mod auths;
+mod probes;
+mod users;
+
+use std::sync::Arc;
+
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{FromRequestParts, Request};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Router, middleware};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::{ApiError, AppState, metrics};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Hearth API",
+        description = "Hearth's HTTP API. Paths are also accepted with a trailing slash. Errors are `{\"detail\": …}`.",
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "probes", description = "Liveness, readiness and metrics"),
+        (name = "auths", description = "Sign-up, sign-in, tokens and API keys"),
+        (name = "users", description = "Account administration (admin role)"),
+    )
+)]
+struct ApiDoc;
+
+/// Declares the `bearer` scheme: a sign-in token or a personal API key.
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT or sk-hearth-… API key")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The OpenAPI document of every route.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().split_for_parts().1
+}
+
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(probes::routes())
+        .merge(auths::routes())
+        .merge(users::routes())
+}
+
+/// The application's router with its state.
+pub fn router(state: AppState) -> Router {
+    let (router, openapi) = routes().split_for_parts();
+    let document: Arc<str> = serde_json::to_string(&openapi)
+        .expect("the OpenAPI document serialises")
+        .into();
+    router
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let document = document.clone();
+                async move {
+                    (
+                        [(header::CONTENT_TYPE, "application/json")],
+                        document.to_string(),
+                    )
+                }
+            }),
+        )
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.metrics.clone(),
+            metrics::track,
+        ))
+        .with_state(state)
+}
+
+async fn unknown_route(request: Request) -> ApiError {
+    ApiError::NotFound(format!(
+        "no route for {} {}",
+        request.method(),
+        request.uri().path()
+    ))
+}
+
+async fn method_not_allowed() -> impl IntoResponse {
+    ApiError::MethodNotAllowed
+}
+
+/// `axum::extract::Path` with a JSON rejection.
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);
+
+/// `axum::extract::Query` with a JSON rejection.
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        ApiError::NotFound(format!("invalid path parameter: {}", rejection.body_text()))
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        ApiError::Unprocessable(format!("invalid query string: {}", rejection.body_text()))
+    }
+}

@@ -1,0 +1,42 @@
+//! The state every handler shares: settings, the store, token and password services, metrics.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use hearth_config::Settings;
+use hearth_db::Store;
+
+use crate::auth::ActivityRecorder;
+use crate::auth::password::PasswordHasher;
+use crate::auth::tokens::TokenService;
+use crate::metrics::Metrics;
+
+/// Shared by every request; cloning is cheap.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub store: Store,
+    pub tokens: Arc<TokenService>,
+    pub passwords: PasswordHasher,
+    pub metrics: Arc<Metrics>,
+    pub activity: ActivityRecorder,
+    pub lifecycle: Lifecycle,
+}
+
+/// Whether the server is draining; `/ready` turns 503 so load balancers stop sending traffic.
+#[derive(Clone, Debug, Default)]
+pub struct Lifecycle {
+    stopping: Arc<AtomicBool>,
+}
+
+impl Lifecycle {
+    /// Marks the server as stopping.
+    pub fn begin_shutdown(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether shutdown has begun.
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+}

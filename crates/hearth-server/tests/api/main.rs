@@ -1,0 +1,9 @@
+//! HTTP integration tests: the real server on port 0, driven over HTTP, on SQLite, PostgreSQL and
+//! MariaDB (one isolated database per test).
+
+mod admin;
+mod auth;
+mod bad_input;
+mod concurrency;
+mod probes;
+mod support;

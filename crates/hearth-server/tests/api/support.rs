@@ -1,0 +1,243 @@
+//! `TestApp`: the real server on port 0 over an isolated database, and helpers to drive it over HTTP.
+
+use std::time::Duration;
+
+use hearth_config::{Secret, Settings};
+use hearth_server::Application;
+use hearth_testkit::{Backend, TestDatabase};
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub(crate) const SECRET: &str = "test-secret-key-that-is-long-enough-0123456789";
+
+/// A running server and the database it owns.
+pub(crate) struct TestApp {
+    pub(crate) base: String,
+    pub(crate) client: reqwest::Client,
+    pub(crate) db: TestDatabase,
+    settings: Settings,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+/// Settings for a test server on `db`, listening on a free port.
+pub(crate) fn settings_for(db: &TestDatabase) -> Settings {
+    let mut settings = Settings::default();
+    settings.core.data_dir = db.data_dir().to_path_buf();
+    settings.core.host = "127.0.0.1".into();
+    settings.core.port = 0;
+    settings.core.hearth_secret_key = Some(Secret::new(SECRET));
+    settings.core.hearth_shutdown_timeout = 5;
+    settings.database = db.settings();
+    settings
+}
+
+impl TestApp {
+    pub(crate) async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Starts a server whose settings `customize` may change.
+    pub(crate) async fn spawn_with(
+        backend: Backend,
+        customize: impl FnOnce(&mut Settings),
+    ) -> Self {
+        let db = TestDatabase::create(backend).await;
+        let mut settings = settings_for(&db);
+        customize(&mut settings);
+        Self::start(db, settings).await
+    }
+
+    async fn start(db: TestDatabase, settings: Settings) -> Self {
+        let app = Application::build(settings.clone())
+            .await
+            .expect("the server builds");
+        let base = format!("http://{}", app.local_addr());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(app.run_until_stopped(async move {
+            let _ = stopped.await;
+        }));
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap();
+        Self {
+            base,
+            client,
+            db,
+            settings,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// Stops the server gracefully and starts a new one on the same database and key.
+    pub(crate) async fn restart(mut self) -> Self {
+        self.stop().await;
+        let db = std::mem::replace(&mut self.db, TestDatabase::create(Backend::Sqlite).await);
+        Self::start(db, self.settings.clone()).await
+    }
+
+    async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await
+                .expect("server task")
+                .expect("server stops cleanly");
+        }
+    }
+
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends a request with an optional bearer credential and JSON body.
+    pub(crate) async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        bearer: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(bearer) = bearer {
+            request = request.bearer_auth(bearer);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    pub(crate) async fn get(&self, path: &str, bearer: &str) -> Response {
+        self.call(Method::GET, path, Some(bearer), None).await
+    }
+
+    pub(crate) async fn post(&self, path: &str, bearer: Option<&str>, body: Value) -> Response {
+        self.call(Method::POST, path, bearer, Some(body)).await
+    }
+
+    /// Signs up and returns the session response.
+    pub(crate) async fn signup(&self, email: &str, password: &str) -> Value {
+        let response = self
+            .post(
+                "/api/v1/auths/signup",
+                None,
+                json!({"email": email, "password": password}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "sign-up of {email}");
+        response.json().await.unwrap()
+    }
+
+    /// Signs in and returns the token.
+    pub(crate) async fn signin(&self, email: &str, password: &str) -> String {
+        let response = self
+            .post(
+                "/api/v1/auths/signin",
+                None,
+                json!({"email": email, "password": password}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "sign-in of {email}");
+        token_of(&response.json().await.unwrap())
+    }
+
+    /// An admin's token: the first account of a fresh app.
+    pub(crate) async fn admin(&self) -> String {
+        token_of(&self.signup("admin@example.org", "admin-password").await)
+    }
+
+    /// A token for an approved (role `user`) account, approved by `admin`.
+    pub(crate) async fn approved_user(&self, admin: &str, email: &str) -> String {
+        let session = self.signup(email, "user-password").await;
+        let id = session["id"].as_str().unwrap();
+        let response = self
+            .call(
+                Method::PATCH,
+                &format!("/api/v1/users/{id}"),
+                Some(admin),
+                Some(json!({"role": "user"})),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        token_of(&session)
+    }
+
+    /// The value of a counter in `/metrics`.
+    pub(crate) async fn metric(&self, name: &str) -> f64 {
+        let text = self
+            .client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .find_map(|line| {
+                line.strip_prefix(name)
+                    .and_then(|rest| rest.trim().parse().ok())
+            })
+            .unwrap_or(0.0)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub(crate) fn token_of(session: &Value) -> String {
+    session["token"].as_str().expect("a token").to_owned()
+}
+
+/// Asserts a JSON error response with this status and returns its `detail`.
+pub(crate) async fn expect_error(response: Response, status: StatusCode) -> String {
+    assert_eq!(
+        response.status(),
+        status,
+        "unexpected status for {}",
+        response.url()
+    );
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/json"),
+        "content type {content_type}"
+    );
+    let body: Value = response.json().await.expect("a JSON error body");
+    body["detail"]
+        .as_str()
+        .expect("a string `detail`")
+        .to_owned()
+}
+
+/// Waits until `condition` holds, checking every 10 ms for at most 10 s; for effects that happen in
+/// the background (presence writes).
+pub(crate) async fn eventually<F, Fut>(what: &str, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !condition().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}

@@ -1,0 +1,590 @@
+//! The `hearth` binary as operators run it: real processes, real signals, real databases.
+
+use std::path::Path;
+use std::process::{ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hearth_testkit::{Backend, TestDatabase};
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::mpsc;
+
+const KEY: &str = "cli-test-secret-key-0123456789-abcdefghij";
+const WAIT: Duration = Duration::from_secs(30);
+
+/// A running `hearth` process whose stdout and stderr lines are collected.
+struct Hearth {
+    child: Child,
+    lines: mpsc::UnboundedReceiver<String>,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+fn command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hearth"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .kill_on_drop(true);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command
+}
+
+impl Hearth {
+    fn spawn(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut child = command(dir, args, env)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("hearth starts");
+        let (tx, lines) = mpsc::unbounded_channel();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        for stream in [
+            Box::new(stdout) as Box<dyn tokio::io::AsyncRead + Unpin + Send>,
+            Box::new(stderr),
+        ] {
+            let (tx, log) = (tx.clone(), log.clone());
+            tokio::spawn(async move {
+                let mut reader = BufReader::new(stream).lines();
+                while let Ok(Some(line)) = reader.next_line().await {
+                    log.lock().unwrap().push(line.clone());
+                    let _ = tx.send(line);
+                }
+            });
+        }
+        Self { child, lines, log }
+    }
+
+    /// Waits for a line containing `needle` and returns it.
+    async fn wait_for(&mut self, needle: &str) -> String {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let line = tokio::time::timeout_at(deadline, self.lines.recv())
+                .await
+                .unwrap_or_else(|_| {
+                    panic!("no line containing {needle:?}; output:\n{}", self.output())
+                })
+                .unwrap_or_else(|| {
+                    panic!(
+                        "hearth exited before printing {needle:?}; output:\n{}",
+                        self.output()
+                    )
+                });
+            if line.contains(needle) {
+                return line;
+            }
+        }
+    }
+
+    /// Waits for the "listening" line and returns the base URL.
+    async fn base_url(&mut self) -> String {
+        let line = self.wait_for("listening").await;
+        let start = line.find("http://").expect("an address");
+        line[start..]
+            .split(|c: char| c.is_whitespace() || c == '"')
+            .next()
+            .unwrap()
+            .to_owned()
+    }
+
+    fn output(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id().expect("running")
+    }
+
+    async fn terminate(&mut self) -> ExitStatus {
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        tokio::time::timeout(WAIT, self.child.wait())
+            .await
+            .expect("exits after SIGTERM")
+            .unwrap()
+    }
+}
+
+fn local(env: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+    let mut all = vec![("HOST", "127.0.0.1"), ("PORT", "0")];
+    all.extend_from_slice(env);
+    all
+}
+
+async fn post(
+    client: &reqwest::Client,
+    url: &str,
+    body: Value,
+    token: Option<&str>,
+) -> reqwest::Response {
+    let mut request = client.post(url).json(&body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.unwrap()
+}
+
+/// Runs `hearth` to completion: (exit status, stdout, stderr).
+async fn run(
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: Option<&str>,
+) -> (ExitStatus, String, String) {
+    let mut child = command(dir, args, env)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).await.unwrap();
+    }
+    drop(input);
+    let output = tokio::time::timeout(WAIT, child.wait_with_output())
+        .await
+        .expect("finishes")
+        .unwrap();
+    (
+        output.status,
+        String::from_utf8_lossy(&output.stdout).into(),
+        String::from_utf8_lossy(&output.stderr).into(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_health_within_a_second_of_start_in_an_empty_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let mut hearth = Hearth::spawn(dir.path(), &[], &local(&[]));
+    let base = hearth.base_url().await;
+    let health = reqwest::get(format!("{base}/health")).await.unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(health.status(), 200);
+    assert!(
+        elapsed < Duration::from_secs(1),
+        "first /health answer after {elapsed:?}"
+    );
+    assert!(
+        dir.path().join("data/hearth.db").is_file(),
+        "DATA_DIR/hearth.db is created"
+    );
+    assert!(
+        dir.path().join("data/.hearth_secret_key").is_file(),
+        "a secret key is generated and kept"
+    );
+    assert_eq!(
+        reqwest::get(format!("{base}/ready"))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert!(hearth.terminate().await.success());
+}
+
+async fn three_servers_started_together_migrate_once(backend: Backend) {
+    let db = TestDatabase::create(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url: &'static str = db.url.clone().leak();
+    let env = local(&[("DATABASE_URL", url), ("HEARTH_SECRET_KEY", KEY)]);
+    let mut servers: Vec<Hearth> = (0..3)
+        .map(|_| Hearth::spawn(dir.path(), &[], &env))
+        .collect();
+    for server in &mut servers {
+        let base = server.base_url().await;
+        let ready = reqwest::get(format!("{base}/ready")).await.unwrap();
+        assert_eq!(ready.status(), 200, "{}", server.output());
+    }
+    let outputs: Vec<String> = servers.iter().map(Hearth::output).collect();
+    let migrated = outputs
+        .iter()
+        .filter(|o| o.contains("applied 1 migration(s)"))
+        .count();
+    let up_to_date = outputs
+        .iter()
+        .filter(|o| o.contains("database schema is up to date"))
+        .count();
+    assert_eq!((migrated, up_to_date), (1, 2), "{outputs:#?}");
+    let applied: i64 = match backend {
+        Backend::Postgres => {
+            let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+            sqlx::query_scalar("SELECT COUNT(*) FROM hearth_migrations")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+        _ => {
+            let pool = sqlx::MySqlPool::connect(&db.url).await.unwrap();
+            sqlx::query_scalar("SELECT COUNT(*) FROM hearth_migrations")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(applied, 1);
+    for server in &mut servers {
+        assert!(server.terminate().await.success());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_servers_started_together_on_empty_postgres_migrate_once() {
+    three_servers_started_together_migrate_once(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_servers_started_together_on_empty_mariadb_migrate_once() {
+    three_servers_started_together_migrate_once(Backend::MySql).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_configuration_is_refused_with_a_one_line_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (
+            &[("DATABASE_URL", "oracle://db/x")],
+            "DATABASE_URL: unsupported scheme `oracle`",
+        ),
+        (&[("PORT", "eighty")], "PORT: expected a whole number"),
+        (
+            &[("DATABASE_URL", "postgres://postgres@127.0.0.1/x")],
+            "HEARTH_SECRET_KEY must be set when DATABASE_URL is postgres",
+        ),
+        (&[("HEARTH_SECRET_KEY", "short")], "at least 32"),
+        (&[("VECTOR_DB", "chroma")], "CHROMA_HTTP_HOST"),
+        (
+            &[("VECTOR_DB", "milvus")],
+            "VECTOR_DB: unknown variant `milvus`",
+        ),
+        (
+            &[("STORAGE_PROVIDER", "s3"), ("S3_BUCKET_NAME", "b")],
+            "does not include storage_provider=s3",
+        ),
+        (&[("LOG_LEVEL", "info,[[[")], "LOG_LEVEL"),
+        (
+            &[("HEARTH_CONFIG_FILE", "/nonexistent/hearth.toml")],
+            "cannot read config file",
+        ),
+    ];
+    for (env, expected) in cases {
+        for args in [&[][..], &["migrate"][..], &["admin", "check-config"][..]] {
+            if !args.is_empty() && expected.contains("storage_provider") {
+                continue; // backend availability is checked by the server role only
+            }
+            let (status, _, stderr) = run(dir.path(), args, &local(env), None).await;
+            assert_eq!(status.code(), Some(2), "{args:?} {env:?}: {stderr}");
+            let lines: Vec<&str> = stderr.lines().collect();
+            assert_eq!(lines.len(), 1, "{args:?} {env:?}: {stderr}");
+            assert!(
+                lines[0].starts_with("hearth: configuration error: ")
+                    && lines[0].contains(expected),
+                "{args:?}: {stderr}"
+            );
+        }
+    }
+    let unreachable = local(&[
+        ("DATABASE_URL", "postgres://postgres@127.0.0.1:1/x"),
+        ("HEARTH_SECRET_KEY", KEY),
+        ("DATABASE_POOL_TIMEOUT", "2"),
+    ]);
+    let (status, _, stderr) = run(dir.path(), &[], &unreachable, None).await;
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("hearth: ") && stderr.contains("cannot connect to postgres"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_server_on_the_same_sqlite_database_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = Hearth::spawn(dir.path(), &[], &local(&[]));
+    first.base_url().await;
+    let (status, _, stderr) = run(dir.path(), &[], &local(&[]), None).await;
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("another Hearth server (pid {})", first.pid())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("PostgreSQL"), "{stderr}");
+    // Operator commands still work beside the running server.
+    let (status, stdout, stderr) = run(dir.path(), &["admin", "check-config"], &[], None).await;
+    assert!(status.success(), "{stderr}");
+    assert!(stdout.contains("configuration OK"));
+    assert!(first.terminate().await.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_out_survives_a_process_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let client = reqwest::Client::new();
+    let mut hearth = Hearth::spawn(dir.path(), &[], &local(&[]));
+    let base = hearth.base_url().await;
+    let credentials = json!({"email": "ada@example.org", "password": "correct horse"});
+    assert_eq!(
+        post(
+            &client,
+            &format!("{base}/api/v1/auths/signup"),
+            credentials.clone(),
+            None
+        )
+        .await
+        .status(),
+        200
+    );
+    let mut tokens = Vec::new();
+    for _ in 0..2 {
+        let session: Value = post(
+            &client,
+            &format!("{base}/api/v1/auths/signin"),
+            credentials.clone(),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        tokens.push(session["token"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(
+        post(
+            &client,
+            &format!("{base}/api/v1/auths/signout"),
+            json!({}),
+            Some(&tokens[0])
+        )
+        .await
+        .status(),
+        200
+    );
+    assert!(hearth.terminate().await.success());
+
+    let mut restarted = Hearth::spawn(dir.path(), &[], &local(&[]));
+    let base = restarted.base_url().await;
+    let me = |token: &str| {
+        client
+            .get(format!("{base}/api/v1/auths/"))
+            .bearer_auth(token.to_owned())
+            .send()
+    };
+    assert_eq!(
+        me(&tokens[0]).await.unwrap().status(),
+        401,
+        "signed out before the restart"
+    );
+    assert_eq!(
+        me(&tokens[1]).await.unwrap().status(),
+        200,
+        "the other session and the kept key survive"
+    );
+    assert!(restarted.terminate().await.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_in_flight_requests_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut hearth = Hearth::spawn(dir.path(), &[], &local(&[]));
+    let base = hearth.base_url().await;
+    let addr = base.trim_start_matches("http://").to_owned();
+    let body = br#"{"email": "nobody@example.org", "password": "whatever-1"}"#;
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/auths/signin HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body[..10]).await.unwrap();
+    // The request is in flight (headers and part of the body sent) when the signal arrives.
+    std::process::Command::new("kill")
+        .args(["-TERM", &hearth.pid().to_string()])
+        .status()
+        .unwrap();
+    hearth.wait_for("shutting down").await;
+    stream.write_all(&body[10..]).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(
+        response.starts_with("HTTP/1.1 401"),
+        "the in-flight request completed: {response}"
+    );
+    assert!(response.contains("incorrect email or password"));
+    let status = tokio::time::timeout(WAIT, hearth.child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{}", hearth.output());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_applies_pending_migrations_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (status, stdout, stderr) = run(dir.path(), &["migrate"], &[], None).await;
+    assert!(status.success(), "{stderr}");
+    assert!(stdout.contains("applied 1 migration(s)"), "{stdout}");
+    let (status, stdout, _) = run(dir.path(), &["migrate"], &[], None).await;
+    assert!(status.success());
+    assert!(stdout.contains("database schema is up to date"), "{stdout}");
+    // A server that may not migrate refuses to run on a schema it does not know.
+    let empty = tempfile::tempdir().unwrap();
+    let (status, _, stderr) = run(
+        empty.path(),
+        &[],
+        &local(&[("ENABLE_DB_MIGRATIONS", "false")]),
+        None,
+    )
+    .await;
+    assert_eq!(status.code(), Some(1));
+    assert!(stderr.contains("run `hearth migrate` first"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_commands_create_users_and_reset_passwords() {
+    let dir = tempfile::tempdir().unwrap();
+    let create = [
+        "admin",
+        "create-user",
+        "--email",
+        "Root@Example.org",
+        "--role",
+        "admin",
+        "--password-stdin",
+    ];
+    let (status, stdout, stderr) = run(dir.path(), &create, &[], Some("first-password\n")).await;
+    assert!(status.success(), "{stderr}");
+    assert!(
+        stdout.starts_with("created root@example.org (admin) with id "),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("password:"),
+        "a password read from stdin is not echoed"
+    );
+    let (status, _, stderr) = run(dir.path(), &create, &[], Some("first-password\n")).await;
+    assert_eq!(status.code(), Some(1));
+    assert!(stderr.contains("already exists"), "{stderr}");
+
+    let (status, stdout, stderr) = run(
+        dir.path(),
+        &["admin", "reset-password", "--email", "root@example.org"],
+        &[],
+        None,
+    )
+    .await;
+    assert!(status.success(), "{stderr}");
+    let password = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .expect("a generated password")
+        .to_owned();
+    let (status, _, stderr) = run(
+        dir.path(),
+        &["admin", "reset-password", "--email", "who@example.org"],
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(status.code(), Some(1));
+    assert!(stderr.contains("no account"), "{stderr}");
+
+    let (status, stdout, _) = run(dir.path(), &["admin", "check-config"], &[], None).await;
+    assert!(status.success());
+    assert!(
+        stdout.contains("database: sqlite (reachable)") && stdout.contains("configuration OK"),
+        "{stdout}"
+    );
+
+    let mut hearth = Hearth::spawn(dir.path(), &[], &local(&[]));
+    let base = hearth.base_url().await;
+    let client = reqwest::Client::new();
+    let old = post(
+        &client,
+        &format!("{base}/api/v1/auths/signin"),
+        json!({"email": "root@example.org", "password": "first-password"}),
+        None,
+    )
+    .await;
+    assert_eq!(old.status(), 401);
+    let new = post(
+        &client,
+        &format!("{base}/api/v1/auths/signin"),
+        json!({"email": "root@example.org", "password": password}),
+        None,
+    )
+    .await;
+    assert_eq!(new.status(), 200);
+    assert_eq!(new.json::<Value>().await.unwrap()["role"], "admin");
+    assert!(hearth.terminate().await.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_name_the_request_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut hearth = Hearth::spawn(
+        dir.path(),
+        &[],
+        &local(&[
+            ("LOG_FORMAT", "json"),
+            ("LOG_LEVEL", "info,tower_http=debug"),
+        ]),
+    );
+    let base = hearth.base_url().await;
+    let response = reqwest::Client::new()
+        .get(format!("{base}/health"))
+        .header("x-request-id", "req-7f3a")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let line = hearth.wait_for("req-7f3a").await;
+    let entry: Value = serde_json::from_str(&line).expect("a JSON log line");
+    assert_eq!(entry["span"]["request_id"], "req-7f3a", "{line}");
+    assert_eq!(entry["span"]["path"], "/health");
+    assert!(hearth.terminate().await.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_concurrent_signins_on_sqlite_never_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut hearth = Hearth::spawn(dir.path(), &[], &local(&[]));
+    let base = hearth.base_url().await;
+    let client = reqwest::Client::new();
+    let emails: Vec<String> = (0..200).map(|i| format!("u{i}@example.org")).collect();
+    let url = format!("{base}/api/v1/auths/signup");
+    let signups = futures::future::join_all(emails.iter().map(|e| {
+        post(
+            &client,
+            &url,
+            json!({"email": e, "password": "password-123"}),
+            None,
+        )
+    }))
+    .await;
+    assert!(signups.iter().all(|r| r.status() == 200));
+    let url = format!("{base}/api/v1/auths/signin");
+    let signins = futures::future::join_all(emails.iter().map(|e| {
+        post(
+            &client,
+            &url,
+            json!({"email": e, "password": "password-123"}),
+            None,
+        )
+    }))
+    .await;
+    assert!(signins.iter().all(|r| r.status() == 200));
+    assert!(hearth.terminate().await.success());
+    let output = hearth.output();
+    assert!(!output.to_lowercase().contains("locked"), "{output}");
+    assert!(!output.contains("ERROR"), "{output}");
+}
