@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every test: formatting, lints, and the whole test suite against real SQLite, PostgreSQL and
+# MariaDB (started by scripts/services.sh when they are down).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+
+scripts/services.sh
+
+echo "== cargo fmt"
+cargo fmt --all -- --check
+
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "== tests"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --locked
+else
+  cargo test --workspace --locked
+fi
