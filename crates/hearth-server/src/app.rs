@@ -33,8 +33,6 @@ use crate::metrics::Metrics;
 use crate::state::Lifecycle;
 use crate::{ApiError, AppState, routes};
 
-/// Largest JSON body the API accepts (uploads have their own limits).
-const MAX_JSON_BODY: usize = 1024 * 1024;
 /// How often expired sessions are deleted.
 const SESSION_PURGE_INTERVAL: Duration = Duration::from_secs(3600);
 
@@ -252,7 +250,9 @@ fn with_middleware(router: Router, settings: &Settings) -> Result<Router, StartE
         .on_request(())
         .on_failure(());
     let mut router = router
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_JSON_BODY))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            crate::json::MAX_JSON_BODY,
+        ))
         .layer(CatchPanicLayer::custom(panic_response));
     if let Some(cors) = cors_layer(&settings.core.cors_allow_origin)? {
         router = router.layer(cors);

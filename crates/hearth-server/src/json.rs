@@ -9,6 +9,9 @@ use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
 use crate::ApiError;
 
+/// Largest JSON body the API accepts (uploads have their own limits).
+pub const MAX_JSON_BODY: usize = 1024 * 1024;
+
 /// A request body parsed as JSON and validated.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ApiJson<T>(pub T);
@@ -21,22 +24,42 @@ where
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        if !is_json(&request) {
-            return Err(ApiError::UnsupportedMediaType(
-                "expected a JSON body with Content-Type: application/json".into(),
-            ));
+        // Refuse by the announced size before touching the body, so a client that sent
+        // `Expect: 100-continue` gets the 413 instead of an invitation to upload.
+        let announced = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+        if announced.is_some_and(|length| length > MAX_JSON_BODY as u64) {
+            return Err(too_large());
         }
+        // Every other answer comes after the (size-limited) body has been read: answering first
+        // would close the connection under a client that is still sending, which then sees a reset
+        // instead of the error.
+        let json = is_json(&request);
         let bytes = Bytes::from_request(request, state)
             .await
             .map_err(|rejection| {
                 if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge("request body is too large".into())
+                    too_large()
                 } else {
                     ApiError::BadRequest(format!("could not read the request body: {rejection}"))
                 }
             })?;
+        if !json {
+            return Err(ApiError::UnsupportedMediaType(
+                "expected a JSON body with Content-Type: application/json".into(),
+            ));
+        }
         validated(parse(&bytes)?).map(Self)
     }
+}
+
+fn too_large() -> ApiError {
+    ApiError::PayloadTooLarge(format!(
+        "request body is too large (the limit is {} KiB)",
+        MAX_JSON_BODY / 1024
+    ))
 }
 
 fn is_json(request: &Request) -> bool {

@@ -2,7 +2,8 @@
 //! and a macro that runs one test body against SQLite, PostgreSQL and MariaDB.
 //!
 //! The servers are real: PostgreSQL at `HEARTH_TEST_POSTGRES_URL` (default
-//! `postgres://postgres@127.0.0.1:5432/postgres`) and MariaDB at `HEARTH_TEST_MYSQL_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable`; tests stay on loopback, where TLS only
+//! costs handshakes) and MariaDB at `HEARTH_TEST_MYSQL_URL` (default
 //! `mysql://root@127.0.0.1:3306/test`). `scripts/services.sh` starts them when they are down. A test
 //! whose server is unreachable fails; nothing is skipped.
 
@@ -23,7 +24,7 @@ pub enum Backend {
 pub fn postgres_admin_url() -> String {
     #[allow(clippy::disallowed_methods)] // tests choose their servers from the environment
     std::env::var("HEARTH_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable".into())
 }
 
 /// Base URL of the MariaDB/MySQL server used by tests.

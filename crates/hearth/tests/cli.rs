@@ -401,20 +401,28 @@ async fn sigterm_lets_in_flight_requests_finish() {
     let body = br#"{"email": "nobody@example.org", "password": "whatever-1"}"#;
     let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
     let head = format!(
-        "POST /api/v1/auths/signin HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        "POST /api/v1/auths/signin HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nExpect: 100-continue\r\n\r\n",
         body.len()
     );
     stream.write_all(head.as_bytes()).await.unwrap();
-    stream.write_all(&body[..10]).await.unwrap();
-    // The request is in flight (headers and part of the body sent) when the signal arrives.
+    // `100 Continue` arrives once the handler reads the body: the request is now in flight.
+    let mut interim = [0u8; 25];
+    tokio::time::timeout(WAIT, stream.read_exact(&mut interim))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
     std::process::Command::new("kill")
         .args(["-TERM", &hearth.pid().to_string()])
         .status()
         .unwrap();
     hearth.wait_for("shutting down").await;
-    stream.write_all(&body[10..]).await.unwrap();
+    stream.write_all(body).await.unwrap();
     let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
+    tokio::time::timeout(WAIT, stream.read_to_string(&mut response))
+        .await
+        .unwrap()
+        .unwrap();
     assert!(
         response.starts_with("HTTP/1.1 401"),
         "the in-flight request completed: {response}"

@@ -42,10 +42,6 @@ async fn bad_input_gets_a_json_4xx_naming_the_problem(backend: Backend) {
         r#"{{"name": "{}", "email": "x@example.org", "password": "password-1"}}"#,
         "n".repeat(300)
     );
-    let huge = format!(
-        r#"{{"email": "x@example.org", "password": "{}"}}"#,
-        "p".repeat(2 * 1024 * 1024)
-    );
     let cases = [
         case(
             Method::POST,
@@ -118,14 +114,6 @@ async fn bad_input_gets_a_json_4xx_naming_the_problem(backend: Backend) {
             r#"{"email": "x@example.org", "password": "short"}"#,
             StatusCode::UNPROCESSABLE_ENTITY,
             "password: must be 8 to 256",
-        ),
-        case(
-            Method::POST,
-            signup,
-            json,
-            huge,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too large",
         ),
         case(
             Method::POST,
@@ -208,7 +196,7 @@ async fn bad_input_gets_a_json_4xx_naming_the_problem(backend: Backend) {
             "invalid path parameter",
         ),
     ];
-    for case in cases {
+    for (index, case) in cases.into_iter().enumerate() {
         let mut request = app
             .client
             .request(case.method.clone(), app.url(case.path))
@@ -217,7 +205,13 @@ async fn bad_input_gets_a_json_4xx_naming_the_problem(backend: Backend) {
         if let Some(content_type) = case.content_type {
             request = request.header("content-type", content_type);
         }
-        let response = request.send().await.unwrap();
+        let sent = request.send().await;
+        let response = sent.unwrap_or_else(|e| {
+            panic!(
+                "case {index}: {} {} {:?}: {e:?}",
+                case.method, case.path, case.content_type
+            )
+        });
         let detail = expect_error(response, case.status).await;
         assert!(
             detail.contains(case.says),
@@ -227,6 +221,11 @@ async fn bad_input_gets_a_json_4xx_naming_the_problem(backend: Backend) {
             case.says
         );
     }
+    assert!(
+        oversized_body_is_refused_before_it_is_sent(&app)
+            .await
+            .contains("413 Payload Too Large")
+    );
     // Nothing was half-written: the only account is still the admin.
     let users: serde_json::Value = app
         .get("/api/v1/users/", &admin)
@@ -235,6 +234,37 @@ async fn bad_input_gets_a_json_4xx_naming_the_problem(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(users["total"], 1);
+}
+
+/// Announces a 2 MiB JSON body with `Expect: 100-continue`, as clients sending large bodies do, and
+/// returns the answer that arrives instead of `100 Continue`. (Sending the body unasked races with
+/// the server closing a socket with unread data, whose RST may destroy the response.)
+async fn oversized_body_is_refused_before_it_is_sent(app: &TestApp) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/auths/signup HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nExpect: 100-continue\r\n\r\n",
+        2 * 1024 * 1024
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // hyper may send `100 Continue` while it drains the refused body; the final answer follows it.
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while !String::from_utf8_lossy(&received).contains("too large") {
+        let read =
+            tokio::time::timeout(std::time::Duration::from_secs(10), stream.read(&mut buffer))
+                .await
+                .expect("an answer within 10 s")
+                .unwrap();
+        assert!(
+            read > 0,
+            "connection closed after {:?}",
+            String::from_utf8_lossy(&received)
+        );
+        received.extend_from_slice(&buffer[..read]);
+    }
+    String::from_utf8_lossy(&received).into_owned()
 }
 
 each_backend!(bad_input_gets_a_json_4xx_naming_the_problem);

@@ -71,7 +71,16 @@ async fn ready_names_the_database_when_it_is_gone() {
     let admin = sqlx::postgres::PgPool::connect(&hearth_testkit::postgres_admin_url())
         .await
         .unwrap();
-    let name = app.db.url.rsplit('/').next().unwrap().to_owned();
+    let name = app
+        .db
+        .url
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "DROP DATABASE {name} WITH (FORCE)"
     )))
