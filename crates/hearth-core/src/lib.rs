@@ -11,4 +11,4 @@ pub mod time;
 pub mod user;
 
 pub use ids::{ApiKeyId, SessionId, TenantId, UserId};
-pub use user::{Role, User};
+pub use user::{Role, User, default_name, normalize_email};

@@ -76,3 +76,28 @@ pub struct User {
     /// Unix seconds of the last recorded activity; written at most once per configured interval.
     pub last_active_at: Option<i64>,
 }
+
+/// The form an e-mail address is stored and compared in: trimmed and lower-cased.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// The display name of an account created without one: the part of the normalised e-mail before `@`.
+pub fn default_name(email: &str) -> String {
+    normalize_email(email)
+        .split('@')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_compared_trimmed_and_lower_cased() {
+        assert_eq!(normalize_email("  Ada@Example.ORG "), "ada@example.org");
+        assert_eq!(default_name(" Ada@example.org"), "ada");
+    }
+}

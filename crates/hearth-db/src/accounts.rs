@@ -1,7 +1,7 @@
 //! Accounts: creating users (the first of a tenant becomes admin), looking them up, roles, passwords
 //! and presence.
 
-use hearth_core::{Role, SessionId, TenantId, User, UserId};
+use hearth_core::{Role, SessionId, TenantId, User, UserId, normalize_email};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
@@ -63,10 +63,11 @@ impl Store {
             }
         };
         let id = UserId::new();
+        let email = normalize_email(new.email);
         let row = user::ActiveModel {
             id: Set(id.to_string()),
             tenant_id: Set(new.tenant_id.to_string()),
-            email: Set(new.email.to_lowercase()),
+            email: Set(email.clone()),
             name: Set(new.name.to_owned()),
             role: Set(role.as_str().to_owned()),
             password_hash: Set(new.password_hash.map(str::to_owned)),
@@ -84,7 +85,7 @@ impl Store {
         Ok(User {
             id,
             tenant_id: new.tenant_id,
-            email: new.email.to_lowercase(),
+            email,
             name: new.name.to_owned(),
             role,
             created_at: now,
@@ -115,7 +116,7 @@ impl Store {
     ) -> Result<Option<(User, Option<String>)>, DbError> {
         let Some(row) = user::Entity::find()
             .filter(user::Column::TenantId.eq(tenant_id.to_string()))
-            .filter(user::Column::Email.eq(email.to_lowercase()))
+            .filter(user::Column::Email.eq(normalize_email(email)))
             .one(&self.reader)
             .await?
         else {

@@ -160,39 +160,45 @@ impl Application {
 }
 
 /// Refuses backend selections this build does not implement yet, instead of silently ignoring them.
-fn check_supported(settings: &Settings) -> Result<(), StartError> {
+pub fn check_supported(settings: &Settings) -> Result<(), StartError> {
+    /// `NAME=value` with the value spelled as in the environment.
+    fn setting(name: &str, value: &impl serde::Serialize) -> String {
+        let value = serde_json::to_value(value).ok();
+        format!(
+            "{name}={}",
+            value.as_ref().and_then(|v| v.as_str()).unwrap_or("?")
+        )
+    }
     let mut unsupported = Vec::new();
     if settings.redis.redis_url.is_some() || !settings.redis.redis_sentinel_hosts.is_empty() {
         unsupported.push("REDIS_URL/REDIS_SENTINEL_HOSTS (Redis coordination)".to_owned());
     }
     if settings.redis.websocket_manager != hearth_config::WebsocketManager::Local {
-        unsupported.push("WEBSOCKET_MANAGER=redis".to_owned());
+        unsupported.push(setting(
+            "WEBSOCKET_MANAGER",
+            &settings.redis.websocket_manager,
+        ));
     }
     if settings.vector.vector_db != VectorDb::Embedded {
-        unsupported.push(format!("VECTOR_DB={:?}", settings.vector.vector_db).to_lowercase());
+        unsupported.push(setting("VECTOR_DB", &settings.vector.vector_db));
     }
     if settings.storage.storage_provider != StorageProvider::Local {
-        unsupported.push(
-            format!("STORAGE_PROVIDER={:?}", settings.storage.storage_provider).to_lowercase(),
-        );
+        unsupported.push(setting(
+            "STORAGE_PROVIDER",
+            &settings.storage.storage_provider,
+        ));
     }
     if settings.rag.content_extraction_engine != ContentExtractionEngine::Builtin {
-        unsupported.push(
-            format!(
-                "CONTENT_EXTRACTION_ENGINE={:?}",
-                settings.rag.content_extraction_engine
-            )
-            .to_lowercase(),
-        );
+        unsupported.push(setting(
+            "CONTENT_EXTRACTION_ENGINE",
+            &settings.rag.content_extraction_engine,
+        ));
     }
     if settings.rag.rag_embedding_engine != RagEmbeddingEngine::Local {
-        unsupported.push(
-            format!(
-                "RAG_EMBEDDING_ENGINE={:?}",
-                settings.rag.rag_embedding_engine
-            )
-            .to_lowercase(),
-        );
+        unsupported.push(setting(
+            "RAG_EMBEDDING_ENGINE",
+            &settings.rag.rag_embedding_engine,
+        ));
     }
     if settings.observability.enable_otel {
         unsupported.push("ENABLE_OTEL=true".to_owned());

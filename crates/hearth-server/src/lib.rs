@@ -18,6 +18,6 @@ pub mod metrics;
 pub mod routes;
 pub mod state;
 
-pub use app::{Application, StartError};
+pub use app::{Application, StartError, check_supported};
 pub use error::ApiError;
 pub use state::AppState;

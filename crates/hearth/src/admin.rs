@@ -7,7 +7,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clap::{Subcommand, ValueEnum};
 use hearth_core::time::unix_now;
-use hearth_core::{Role, TenantId};
+use hearth_core::{Role, TenantId, default_name};
 use hearth_db::{NewUser, RoleRule, Store};
 use hearth_server::auth::password::PasswordHasher;
 
@@ -70,9 +70,7 @@ pub(crate) async fn run(command: AdminCommand, config_file: Option<&Path>) -> Re
             let store = migrated_store(config_file).await?;
             let (password, generated) = password(password_stdin)?;
             let hash = hasher().hash(password.clone()).await.map_err(runtime)?;
-            let email = email.trim().to_lowercase();
-            let name =
-                name.unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
+            let name = name.unwrap_or_else(|| default_name(&email));
             let new = NewUser {
                 tenant_id: TenantId::DEFAULT,
                 email: &email,

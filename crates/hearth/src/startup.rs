@@ -28,6 +28,8 @@ pub(crate) fn load_settings(
     let warnings = settings
         .validate()
         .map_err(|e| Failure::Config(e.to_string()))?;
+    // Every role refuses backends this build lacks, not only `serve`.
+    hearth_server::check_supported(&settings).map_err(|e| Failure::Config(e.to_string()))?;
     telemetry::init(&settings.core, sink)?;
     for warning in warnings {
         tracing::warn!("{warning}");

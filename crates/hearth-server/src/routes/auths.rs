@@ -6,7 +6,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use hearth_core::time::unix_now;
-use hearth_core::{ApiKeyId, Role, SessionId, TenantId, User};
+use hearth_core::{ApiKeyId, Role, SessionId, TenantId, User, default_name};
 use hearth_db::{ApiKeyRecord, NewApiKey, NewSession, NewUser, RoleRule};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -173,14 +173,12 @@ async fn signup(
             "sign-up is disabled; ask an administrator for an account".into(),
         ));
     }
-    let email = form.email.trim().to_lowercase();
     let name = form
         .name
         .as_deref()
         .map(str::trim)
         .filter(|name| !name.is_empty())
-        .unwrap_or_else(|| email.split('@').next().unwrap_or_default())
-        .to_owned();
+        .map_or_else(|| default_name(&form.email), str::to_owned);
     let hash = state.passwords.hash(form.password).await?;
     let otherwise = match security.default_user_role {
         hearth_config::DefaultUserRole::Pending => Role::Pending,
@@ -188,7 +186,7 @@ async fn signup(
     };
     let new = NewUser {
         tenant_id,
-        email: &email,
+        email: &form.email,
         name: &name,
         password_hash: Some(&hash),
         role: RoleRule::AdminIfFirst { otherwise },

@@ -105,10 +105,9 @@ async fn create_user(
     ApiJson(form): ApiJson<NewUserForm>,
 ) -> Result<Json<UserResponse>, ApiError> {
     let hash = state.passwords.hash(form.password).await?;
-    let email = form.email.trim().to_lowercase();
     let new = NewUser {
         tenant_id: caller.user.tenant_id,
-        email: &email,
+        email: &form.email,
         name: form.name.trim(),
         password_hash: Some(&hash),
         role: RoleRule::Exactly(form.role.into()),
