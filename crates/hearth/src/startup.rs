@@ -184,7 +184,7 @@ fn refuse_network_filesystem(database: &Path) -> Result<(), Failure> {
     };
     #[allow(clippy::unnecessary_cast)] // f_type's width differs between platforms
     let magic = stat.f_type as i64;
-    if let Some((_, name)) = NETWORK_FILESYSTEMS.iter().find(|(m, _)| *m == magic) {
+    if let Some(name) = network_filesystem(magic) {
         return Err(Failure::Config(format!(
             "the SQLite database {} is on {name}, a network filesystem where SQLite's locks and WAL are unreliable (corruption, \"database is locked\"); keep DATA_DIR on a local disk, or set DATABASE_URL to PostgreSQL",
             database.display()
@@ -194,6 +194,14 @@ fn refuse_network_filesystem(database: &Path) -> Result<(), Failure> {
         tracing::warn!(path = %dir.display(), "the SQLite database is on a FUSE filesystem; if it is remote, SQLite's locking is unreliable there");
     }
     Ok(())
+}
+
+/// The name of the network filesystem with this `statfs` magic number, if it is one.
+fn network_filesystem(magic: i64) -> Option<&'static str> {
+    NETWORK_FILESYSTEMS
+        .iter()
+        .find(|(m, _)| *m == magic)
+        .map(|(_, name)| *name)
 }
 
 /// Takes the lock that makes a second `hearth serve` on the same SQLite file refuse to start.
@@ -252,5 +260,26 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         () = terminate => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn network_filesystems_are_recognised_by_their_magic_number() {
+        assert_eq!(network_filesystem(0x6969), Some("NFS"));
+        assert_eq!(network_filesystem(0xFF53_4D42), Some("CIFS"));
+        assert_eq!(network_filesystem(0x00C3_6400), Some("CephFS"));
+        assert_eq!(network_filesystem(0xEF53), None, "ext4 is local");
+        assert_eq!(network_filesystem(0x0102_1994), None, "tmpfs is local");
+        assert_eq!(network_filesystem(FUSE), None, "FUSE is only warned about");
+    }
+
+    #[test]
+    fn the_data_directory_here_is_local() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(refuse_network_filesystem(&dir.path().join("hearth.db")).is_ok());
     }
 }

@@ -574,8 +574,23 @@ async fn two_hundred_concurrent_signins_on_sqlite_never_lock() {
             json!({"email": e, "password": "password-123"}),
             None,
         )
-    }))
-    .await;
+    }));
+    // Another process writes to the same SQLite file during the burst: it waits for the lock
+    // (`DATABASE_SQLITE_PRAGMA_BUSY_TIMEOUT`) instead of failing.
+    let other_process = run(
+        dir.path(),
+        &[
+            "admin",
+            "create-user",
+            "--email",
+            "ops@example.org",
+            "--password-stdin",
+        ],
+        &[],
+        Some("ops-password\n"),
+    );
+    let (signups, (status, _, stderr)) = tokio::join!(signups, other_process);
+    assert!(status.success(), "{stderr}");
     assert!(signups.iter().all(|r| r.status() == 200));
     let url = format!("{base}/api/v1/auths/signin");
     let signins = futures::future::join_all(emails.iter().map(|e| {

@@ -147,3 +147,73 @@ async fn the_openapi_document_describes_the_api() {
     }
     insta::assert_json_snapshot!("openapi", document);
 }
+
+/// With one pooled connection held by a request that waits on a lock, the next request waits
+/// `DATABASE_POOL_TIMEOUT` for a connection and gets a 503 naming the cause; `/metrics` shows the
+/// connection in use.
+#[tokio::test]
+async fn an_exhausted_pool_answers_503_after_the_pool_timeout() {
+    let app = TestApp::spawn_with(Backend::Postgres, |s| {
+        s.database.database_pool_size = 1;
+        s.database.database_pool_max_overflow = 0;
+        s.database.database_pool_timeout = 1;
+    })
+    .await;
+    app.signup("ada@example.org", "password-123").await;
+    let outside = sqlx::PgPool::connect(&app.db.url).await.unwrap();
+    let mut lock = outside.begin().await.unwrap();
+    sqlx::query("LOCK TABLE tenants IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *lock)
+        .await
+        .unwrap();
+
+    // A sign-up locks the tenant row first, so it holds the only connection while it waits.
+    let blocked = tokio::spawn({
+        let (client, url) = (app.client.clone(), app.url("/api/v1/auths/signup"));
+        async move {
+            client
+                .post(url)
+                .json(&serde_json::json!({"email": "bob@example.org", "password": "password-123"}))
+                .send()
+                .await
+        }
+    });
+    crate::support::eventually("the sign-up to wait on the lock", || async {
+        let waiting: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")
+            .fetch_one(&outside)
+            .await
+            .unwrap();
+        waiting == 1
+    })
+    .await;
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(r#"hearth_db_pool_connections{state="in_use"} 1"#),
+        "{metrics}"
+    );
+
+    let starved = app
+        .post(
+            "/api/v1/auths/signin",
+            None,
+            serde_json::json!({"email": "ada@example.org", "password": "password-123"}),
+        )
+        .await;
+    let detail = crate::support::expect_error(starved, StatusCode::SERVICE_UNAVAILABLE).await;
+    assert!(detail.contains("database is busy"), "{detail}");
+
+    lock.commit().await.unwrap();
+    assert_eq!(
+        blocked.await.unwrap().unwrap().status(),
+        StatusCode::OK,
+        "the waiting request completes"
+    );
+}
