@@ -67,6 +67,26 @@ id_type!(
     /// A personal API key.
     ApiKeyId
 );
+id_type!(
+    /// A group of users, used to grant access to models (and later knowledge bases).
+    GroupId
+);
+id_type!(
+    /// A connection to a model server.
+    ConnectionId
+);
+id_type!(
+    /// A chat.
+    ChatId
+);
+id_type!(
+    /// A message in a chat's tree.
+    MessageId
+);
+id_type!(
+    /// A folder of chats.
+    FolderId
+);
 
 impl TenantId {
     /// The tenant created by the first migration; single-organisation installs use only this one.

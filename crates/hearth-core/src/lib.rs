@@ -5,10 +5,14 @@
 //! coordination bus, content extractor, embedder and model provider. It performs no I/O and knows
 //! nothing of HTTP, SQL or any particular backend; those live in the crates that implement the seams.
 
+pub mod chat;
+pub mod connection;
 pub mod ids;
 pub mod seams;
 pub mod time;
 pub mod user;
 
-pub use ids::{ApiKeyId, SessionId, TenantId, UserId};
+pub use ids::{
+    ApiKeyId, ChatId, ConnectionId, FolderId, GroupId, MessageId, SessionId, TenantId, UserId,
+};
 pub use user::{Role, User, default_name, normalize_email};

@@ -13,16 +13,21 @@
 
 mod accounts;
 mod api_keys;
+mod chats;
 mod connect;
+mod connections;
 mod entities;
 mod error;
+mod groups;
 mod migrate;
 mod migrations;
 mod sessions;
 
 pub use accounts::{NewUser, RoleRule, UserPage};
 pub use api_keys::{ApiKeyRecord, NewApiKey};
+pub use chats::{ChatFilter, ChatPage, ChatPatch, MessageOutcome, NewMessage, normalize_tag};
 pub use connect::{PoolStats, Store};
+pub use connections::{ConnectionPatch, StoredConnection};
 pub use error::DbError;
 pub use migrate::MigrationReport;
 pub use sessions::NewSession;

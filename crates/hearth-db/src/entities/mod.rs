@@ -3,6 +3,15 @@
 #![allow(unreachable_pub, missing_debug_implementations)]
 
 pub(crate) mod api_key;
+pub(crate) mod chat;
+pub(crate) mod chat_share;
+pub(crate) mod chat_tag;
+pub(crate) mod connection;
+pub(crate) mod folder;
+pub(crate) mod group;
+pub(crate) mod group_member;
+pub(crate) mod message;
+pub(crate) mod model_override;
 pub(crate) mod session;
 pub(crate) mod tenant;
 pub(crate) mod user;

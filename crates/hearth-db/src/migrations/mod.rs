@@ -5,6 +5,7 @@
 //! edit one that has shipped.
 
 mod m20261122_000001_accounts;
+mod m20261122_000002_chat;
 
 use sea_orm_migration::prelude::*;
 
@@ -13,7 +14,10 @@ pub(crate) struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261122_000001_accounts::Migration)]
+        vec![
+            Box::new(m20261122_000001_accounts::Migration),
+            Box::new(m20261122_000002_chat::Migration),
+        ]
     }
 
     fn migration_table_name() -> DynIden {

@@ -1,5 +1,4 @@
-//! The data-layer contract: every behaviour of `Store`, run against SQLite, PostgreSQL and MariaDB,
-//! each test on its own freshly created database.
+//! Accounts: users, roles, sessions, API keys, presence, migrations and concurrency.
 
 use futures::future::join_all;
 use hearth_core::time::unix_now;
@@ -7,47 +6,7 @@ use hearth_core::{ApiKeyId, Role, SessionId, TenantId, UserId};
 use hearth_db::{DbError, NewApiKey, NewSession, NewUser, RoleRule, Store};
 use hearth_testkit::{Backend, TestDatabase, each_backend};
 
-async fn migrated(backend: Backend) -> (TestDatabase, Store) {
-    let db = TestDatabase::create(backend).await;
-    let store = Store::connect(&db.target(), &db.settings())
-        .await
-        .expect("connect");
-    store.migrate().await.expect("migrate");
-    (db, store)
-}
-
-fn new_user(email: &str, role: RoleRule) -> NewUser<'_> {
-    NewUser {
-        tenant_id: TenantId::DEFAULT,
-        email,
-        name: "Someone",
-        password_hash: Some("$argon2id$x"),
-        role,
-    }
-}
-
-async fn user(store: &Store, email: &str, role: Role) -> hearth_core::User {
-    store
-        .create_user(new_user(email, RoleRule::Exactly(role)), unix_now())
-        .await
-        .expect("create user")
-}
-
-async fn session(store: &Store, user: &hearth_core::User, expires_at: i64) -> SessionId {
-    let id = SessionId::new();
-    let new = NewSession {
-        id,
-        tenant_id: user.tenant_id,
-        user_id: user.id,
-        expires_at,
-        user_agent: Some("test"),
-    };
-    store
-        .create_session(new, unix_now())
-        .await
-        .expect("create session");
-    id
-}
+use crate::common::{migrated, new_user, session, user};
 
 async fn migrations_apply_once_and_rerun_as_no_op(backend: Backend) {
     let db = TestDatabase::create(backend).await;
