@@ -132,7 +132,7 @@ async fn messages_form_a_tree_with_a_selected_branch(backend: Backend) {
         ..message(Some(question.id), MessageRole::Assistant, "")
     };
     store
-        .append_messages(T, ada.id, chat.id, &[regenerated.clone()], now)
+        .append_messages(T, ada.id, chat.id, std::slice::from_ref(&regenerated), now)
         .await
         .unwrap();
 
