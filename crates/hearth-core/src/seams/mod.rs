@@ -28,7 +28,7 @@ pub use bus::{Coordinator, LockToken, MessageStream};
 pub use embed::Embedder;
 pub use extract::{ExtractInput, ExtractedDocument, ExtractedSection, Extractor};
 pub use jobs::{JobOutcome, JobQueue, JobState, LeasedJob, NewJob, Queue, QueueDepth};
-pub use model::{ChatEvent, ChatEventStream, ChatMessage, ChatRequest, ModelInfo, ModelProvider};
+pub use model::{ChatChunk, ChatChunkStream, ChatRequest, ModelInfo, ModelProvider};
 pub use vector::{VectorHit, VectorIndex, VectorRecord};
 
 /// A backend failure, classified so callers can react (retry, report 404, report 503) without knowing
@@ -47,6 +47,13 @@ pub enum SeamError {
     /// The backing service did not answer in time.
     #[error("{service} timed out")]
     Timeout { service: String },
+    /// The backing service answered with an error of its own.
+    #[error("{service} answered {status}: {message}")]
+    Upstream {
+        service: String,
+        status: u16,
+        message: String,
+    },
     /// Any other failure, with enough context to log.
     #[error("{0}")]
     Backend(String),

@@ -93,7 +93,10 @@ async fn connections_are_stored_and_changed(backend: Backend) {
         updated_at: now,
     };
     store.create_connection(T, new.clone()).await.unwrap();
-    assert_eq!(store.list_connections(T).await.unwrap(), std::slice::from_ref(&new));
+    assert_eq!(
+        store.list_connections(T).await.unwrap(),
+        std::slice::from_ref(&new)
+    );
     let patch = ConnectionPatch {
         enabled: Some(false),
         prefix: Some(None),
