@@ -369,6 +369,16 @@ pub struct ModelSettings {
     pub enable_openai_api: bool,
     /// Use the Ollama connections.
     pub enable_ollama_api: bool,
+    /// Seconds the list of models is cached before the model servers are asked again (admins can refresh it at any time).
+    pub models_cache_ttl: u64,
+    /// Seconds to wait when connecting to a model server.
+    pub model_connect_timeout: u64,
+    /// Seconds to wait for a model server's first answer, and between two pieces of a streamed answer.
+    pub model_request_timeout: u64,
+    /// Model that writes chat titles (and later other background tasks); unset uses the chat's own model.
+    pub task_model: Option<String>,
+    /// Give new chats a title generated from their first exchange.
+    pub enable_title_generation: bool,
 }
 
 impl Default for ModelSettings {
@@ -379,6 +389,11 @@ impl Default for ModelSettings {
             ollama_base_urls: Vec::new(),
             enable_openai_api: true,
             enable_ollama_api: true,
+            models_cache_ttl: 300,
+            model_connect_timeout: 10,
+            model_request_timeout: 300,
+            task_model: None,
+            enable_title_generation: true,
         }
     }
 }

@@ -169,6 +169,22 @@ impl Settings {
             ));
         }
 
+        if models.model_connect_timeout == 0 || models.model_request_timeout == 0 {
+            refuse(
+                "MODEL_CONNECT_TIMEOUT and MODEL_REQUEST_TIMEOUT must be at least 1 second".into(),
+            );
+        }
+        if let Some(url) = models
+            .openai_api_base_urls
+            .iter()
+            .chain(&models.ollama_base_urls)
+            .find(|u| !is_http_url(u))
+        {
+            refuse(format!(
+                "model server URL `{url}` must start with http:// or https://"
+            ));
+        }
+
         let security = &self.security;
         let oauth = [
             security.oauth_client_id.is_some(),
@@ -190,6 +206,10 @@ impl Settings {
             Err(ConfigError { problems })
         }
     }
+}
+
+fn is_http_url(url: &str) -> bool {
+    (url.starts_with("http://") || url.starts_with("https://")) && url.len() > "https://".len()
 }
 
 #[cfg(test)]
@@ -257,6 +277,10 @@ mod tests {
                 "paired by position",
             ),
             (vec![("OAUTH_CLIENT_ID", "hearth")], "single sign-on"),
+            (
+                vec![("OLLAMA_BASE_URLS", "localhost:11434")],
+                "must start with http",
+            ),
         ];
         for (pairs, expected) in cases {
             let err = settings(&pairs).validate().unwrap_err();

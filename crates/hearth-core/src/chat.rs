@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::{ChatId, FolderId, MessageId, UserId};
 
+/// The title of a chat nobody (and no title model) has named yet.
+pub const DEFAULT_TITLE: &str = "New Chat";
+
 /// Who wrote a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -17,6 +17,7 @@ use hearth_config::{
 };
 use hearth_core::time::unix_now;
 use hearth_db::{DbError, Store};
+use hearth_models::KeyCipher;
 use tokio::net::TcpListener;
 use tower::Layer;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -29,6 +30,7 @@ use tracing::Level;
 use crate::auth::ActivityRecorder;
 use crate::auth::password::PasswordHasher;
 use crate::auth::tokens::TokenService;
+use crate::llm::ModelDirectory;
 use crate::metrics::Metrics;
 use crate::state::Lifecycle;
 use crate::{ApiError, AppState, routes};
@@ -56,6 +58,8 @@ pub enum StartError {
     },
     #[error("CORS_ALLOW_ORIGIN: `{0}` is not a valid origin")]
     BadOrigin(String),
+    #[error("cannot load the model connections: {0}")]
+    Models(String),
 }
 
 /// A bound, ready-to-run server.
@@ -88,7 +92,7 @@ impl Application {
                 return Err(StartError::SchemaBehind(pending.len()));
             }
         }
-        let state = build_state(settings, store)?;
+        let state = build_state(settings, store).await?;
         let addr = format!("{}:{}", state.settings.core.host, state.settings.core.port);
         let listener = TcpListener::bind(&addr)
             .await
@@ -216,12 +220,21 @@ pub fn check_supported(settings: &Settings) -> Result<(), StartError> {
     )))
 }
 
-fn build_state(settings: Settings, store: Store) -> Result<AppState, StartError> {
+async fn build_state(settings: Settings, store: Store) -> Result<AppState, StartError> {
     let secret = settings.core.hearth_secret_key.clone().ok_or_else(|| {
         StartError::Unsupported(
             "HEARTH_SECRET_KEY is not set (the binary generates one for SQLite)".into(),
         )
     })?;
+    // Stored provider keys are encrypted with HEARTH_ENCRYPTION_KEY, or a key derived from the
+    // secret key (with its own label, so the two keys are never the same bytes).
+    let encryption_key = match &settings.core.hearth_encryption_key {
+        Some(key) => key.expose().to_owned(),
+        None => format!("hearth-encryption:{}", secret.expose()),
+    };
+    let models = ModelDirectory::load(&settings, store.clone(), KeyCipher::new(&encryption_key))
+        .await
+        .map_err(|e| StartError::Models(e.to_string()))?;
     let metrics = Arc::new(Metrics::new());
     let activity = ActivityRecorder::new(
         store.clone(),
@@ -239,6 +252,7 @@ fn build_state(settings: Settings, store: Store) -> Result<AppState, StartError>
         metrics,
         activity,
         lifecycle: Lifecycle::default(),
+        models: Arc::new(models),
     })
 }
 

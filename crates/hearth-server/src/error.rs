@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use hearth_core::seams::SeamError;
 use hearth_db::DbError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -42,6 +43,12 @@ pub enum ApiError {
     /// A dependency (the database…) cannot serve right now; retrying later may work.
     #[error("{0}")]
     ServiceUnavailable(String),
+    /// A model server (or another upstream) failed or answered with an error.
+    #[error("{0}")]
+    BadGateway(String),
+    /// A model server (or another upstream) did not answer in time.
+    #[error("{0}")]
+    GatewayTimeout(String),
     /// A bug or an unexpected failure; the message is logged, the caller sees a generic text.
     #[error("internal error: {0}")]
     Internal(String),
@@ -61,6 +68,8 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
+            ApiError::GatewayTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -103,6 +112,31 @@ impl From<DbError> for ApiError {
                 ApiError::ServiceUnavailable("the database is unavailable".into())
             }
             DbError::Corrupt(_) | DbError::Other(_) => ApiError::Internal(error.to_string()),
+        }
+    }
+}
+
+/// The status a backend failure is answered with: 504 for time-outs, 502 for failing upstreams.
+pub fn seam_status(error: &SeamError) -> StatusCode {
+    match error {
+        SeamError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+        SeamError::Upstream { .. } | SeamError::Unavailable { .. } | SeamError::Backend(_) => {
+            StatusCode::BAD_GATEWAY
+        }
+        SeamError::NotFound(_) => StatusCode::NOT_FOUND,
+        SeamError::Invalid(_) => StatusCode::BAD_REQUEST,
+    }
+}
+
+impl From<SeamError> for ApiError {
+    fn from(error: SeamError) -> Self {
+        match error {
+            SeamError::Timeout { .. } => ApiError::GatewayTimeout(error.to_string()),
+            SeamError::Upstream { .. } | SeamError::Unavailable { .. } | SeamError::Backend(_) => {
+                ApiError::BadGateway(error.to_string())
+            }
+            SeamError::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
+            SeamError::Invalid(why) => ApiError::BadRequest(why),
         }
     }
 }

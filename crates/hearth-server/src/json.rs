@@ -1,9 +1,8 @@
 //! `ApiJson<T>`: a JSON body extractor whose every rejection is a `{"detail": …}` 4xx naming the
 //! problem (and the field, when there is one), followed by `validator` rules.
 
-use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use serde::de::DeserializeOwned;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
@@ -12,38 +11,38 @@ use crate::ApiError;
 /// Largest JSON body the API accepts (uploads have their own limits).
 pub const MAX_JSON_BODY: usize = 1024 * 1024;
 
-/// A request body parsed as JSON and validated.
+/// A request body of at most `LIMIT` bytes, parsed as JSON and validated.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct ApiJson<T>(pub T);
+pub struct ApiJson<T, const LIMIT: usize = MAX_JSON_BODY>(pub T);
 
-impl<S, T> FromRequest<S> for ApiJson<T>
+impl<S, T, const LIMIT: usize> FromRequest<S> for ApiJson<T, LIMIT>
 where
     S: Send + Sync,
     T: DeserializeOwned + Validate,
 {
     type Rejection = ApiError;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(request: Request, _state: &S) -> Result<Self, Self::Rejection> {
         // Refuse by the announced size before touching the body, so a client that sent
         // `Expect: 100-continue` gets the 413 instead of an invitation to upload.
         let announced = request
             .headers()
             .get(header::CONTENT_LENGTH)
             .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
-        if announced.is_some_and(|length| length > MAX_JSON_BODY as u64) {
-            return Err(too_large());
+        if announced.is_some_and(|length| length > LIMIT as u64) {
+            return Err(too_large(LIMIT));
         }
         // Every other answer comes after the (size-limited) body has been read: answering first
         // would close the connection under a client that is still sending, which then sees a reset
         // instead of the error.
         let json = is_json(&request);
-        let bytes = Bytes::from_request(request, state)
+        let bytes = axum::body::to_bytes(request.into_body(), LIMIT)
             .await
-            .map_err(|rejection| {
-                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    too_large()
+            .map_err(|error| {
+                if is_length_limit(&error) {
+                    too_large(LIMIT)
                 } else {
-                    ApiError::BadRequest(format!("could not read the request body: {rejection}"))
+                    ApiError::BadRequest(format!("could not read the request body: {error}"))
                 }
             })?;
         if !json {
@@ -55,11 +54,22 @@ where
     }
 }
 
-fn too_large() -> ApiError {
+fn too_large(limit: usize) -> ApiError {
     ApiError::PayloadTooLarge(format!(
         "request body is too large (the limit is {} KiB)",
-        MAX_JSON_BODY / 1024
+        limit / 1024
     ))
+}
+
+fn is_length_limit(error: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = source {
+        if current.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = current.source();
+    }
+    false
 }
 
 fn is_json(request: &Request) -> bool {
@@ -118,6 +128,16 @@ pub fn validated<T: Validate>(value: T) -> Result<T, ApiError> {
     Ok(value)
 }
 
+/// For PATCH bodies: an absent field is `None`, `null` is `Some(None)`, a value is `Some(Some(v))`.
+/// Use with `#[serde(default, deserialize_with = "double_option")]`.
+pub fn double_option<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    serde::Deserialize::deserialize(deserializer).map(Some)
+}
+
 /// serde_json appends " at line 1 column 7"; keep it for syntax errors only, where it helps.
 fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
@@ -174,6 +194,7 @@ fn collect(errors: &ValidationErrors, prefix: &str, parts: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::StatusCode;
     use serde::Deserialize;
 
     #[derive(Debug, Deserialize, Validate)]

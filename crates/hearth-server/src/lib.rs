@@ -12,8 +12,10 @@
 
 pub mod app;
 pub mod auth;
+pub mod chat;
 pub mod error;
 pub mod json;
+pub mod llm;
 pub mod metrics;
 pub mod routes;
 pub mod state;

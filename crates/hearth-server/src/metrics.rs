@@ -30,6 +30,13 @@ struct RouteLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TokenLabels {
+    model: String,
+    /// `prompt` or `completion`.
+    kind: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PoolLabels {
     state: &'static str,
 }
@@ -42,6 +49,7 @@ pub struct Metrics {
     latency: Family<RouteLabels, Histogram>,
     pool: Family<PoolLabels, Gauge>,
     resident_memory: Gauge,
+    tokens: Family<TokenLabels, Counter>,
     /// Writes of `last_active_at` / `last_used_at`; should grow far slower than requests.
     pub presence_writes: Counter,
 }
@@ -88,12 +96,19 @@ impl Metrics {
             "Resident memory of this process",
             resident_memory.clone(),
         );
+        let tokens = Family::<TokenLabels, Counter>::default();
+        registry.register(
+            "hearth_llm_tokens",
+            "Tokens used by model servers, by model and kind",
+            tokens.clone(),
+        );
         Self {
             registry,
             requests,
             latency,
             pool,
             resident_memory,
+            tokens,
             presence_writes,
         }
     }
@@ -112,6 +127,24 @@ impl Metrics {
                 route: labels.route,
             })
             .observe(seconds);
+    }
+
+    /// Counts the tokens of one answer, from the usage its model server reported.
+    pub fn record_usage(&self, model: &str, usage: Option<&serde_json::Value>) {
+        let Some(usage) = usage else { return };
+        for (kind, field) in [
+            ("prompt", "prompt_tokens"),
+            ("completion", "completion_tokens"),
+        ] {
+            if let Some(count) = usage[field].as_u64() {
+                self.tokens
+                    .get_or_create(&TokenLabels {
+                        model: model.to_owned(),
+                        kind,
+                    })
+                    .inc_by(count);
+            }
+        }
     }
 
     /// The exposition text, with scrape-time gauges refreshed.

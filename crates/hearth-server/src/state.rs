@@ -9,6 +9,7 @@ use hearth_db::Store;
 use crate::auth::ActivityRecorder;
 use crate::auth::password::PasswordHasher;
 use crate::auth::tokens::TokenService;
+use crate::llm::ModelDirectory;
 use crate::metrics::Metrics;
 
 /// Shared by every request; cloning is cheap.
@@ -21,6 +22,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub activity: ActivityRecorder,
     pub lifecycle: Lifecycle,
+    /// Connections, the model catalogue and model settings.
+    pub models: Arc<ModelDirectory>,
 }
 
 /// Whether the server is draining; `/ready` turns 503 so load balancers stop sending traffic.

@@ -2,6 +2,11 @@
 //! methods, and extractor wrappers whose rejections are JSON too.
 
 mod auths;
+mod chats;
+mod completions;
+mod connections;
+mod groups;
+mod models;
 mod probes;
 mod users;
 
@@ -30,6 +35,11 @@ use crate::{ApiError, AppState, metrics};
         (name = "probes", description = "Liveness, readiness and metrics"),
         (name = "auths", description = "Sign-up, sign-in, tokens and API keys"),
         (name = "users", description = "Account administration (admin role)"),
+        (name = "groups", description = "Groups of users (admin role)"),
+        (name = "connections", description = "Model-server connections (admin role)"),
+        (name = "models", description = "Models: what each user may use, and their settings"),
+        (name = "chat", description = "OpenAI-compatible chat completions"),
+        (name = "chats", description = "Chat history, folders, tags and share links"),
     )
 )]
 struct ApiDoc;
@@ -62,6 +72,11 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(probes::routes())
         .merge(auths::routes())
         .merge(users::routes())
+        .merge(groups::routes())
+        .merge(connections::routes())
+        .merge(models::routes())
+        .merge(completions::routes())
+        .merge(chats::routes())
 }
 
 /// The application's router with its state.
