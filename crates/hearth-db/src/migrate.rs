@@ -46,6 +46,14 @@ impl Store {
         result
     }
 
+    /// Names of every migration this version carries, oldest first.
+    pub fn migration_names() -> Vec<String> {
+        Migrator::migrations()
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect()
+    }
+
     /// Names of migrations not yet applied.
     pub async fn pending_migrations(&self) -> Result<Vec<String>, DbError> {
         Ok(Migrator::get_pending_migrations(&self.writer)

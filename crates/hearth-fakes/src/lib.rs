@@ -166,6 +166,8 @@ fn router(shared: Shared) -> Router {
         .route("/v1/chat/completions", post(openai_chat))
         .route("/api/tags", get(ollama_tags))
         .route("/api/chat", post(ollama_chat))
+        // Real model servers take long histories and images.
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(shared)
 }
 

@@ -173,6 +173,16 @@ fn replace_database(admin_url: &str, database: &str) -> String {
     url
 }
 
+/// An HTTP client for tests. Hearth builds with one TLS stack (rustls with ring) and reqwest without a
+/// default provider, so the provider is installed before the first client is built.
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .expect("a test HTTP client")
+}
+
 /// Runs each listed `async fn name(backend: Backend)` once per backend, as tests named
 /// `sqlite::name`, `postgres::name` and `mysql::name`.
 #[macro_export]

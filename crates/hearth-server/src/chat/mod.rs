@@ -48,9 +48,11 @@ pub struct CompletionRequest {
     /// Store the last user message and the answer in this chat.
     #[serde(default)]
     pub chat_id: Option<ChatId>,
-    /// The message to answer under (for edits and branches); defaults to the chat's current one.
-    #[serde(default)]
-    pub parent_id: Option<MessageId>,
+    /// Where the new user message goes in the chat's tree: absent continues the selected branch, a
+    /// message id answers under that message (edits make siblings), `null` starts a new first
+    /// message (an edit of the first question).
+    #[serde(default, deserialize_with = "crate::json::double_option")]
+    pub parent_id: Option<Option<MessageId>>,
     /// Answer again under `parent_id` (or under the current answer's question) without a new
     /// user message.
     #[serde(default)]

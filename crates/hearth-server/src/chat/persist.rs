@@ -49,7 +49,7 @@ impl Exchange {
         let mut new = Vec::new();
         let (answer_parent, question) = if request.regenerate {
             // Answer again the question the current answer replies to, or the one given.
-            let parent = request.parent_id.or_else(|| {
+            let parent = request.parent_id.flatten().or_else(|| {
                 let current = messages
                     .iter()
                     .find(|m| Some(m.id) == chat.current_message_id)?;
@@ -81,7 +81,7 @@ impl Exchange {
                 })?;
             let question = NewMessage {
                 id: MessageId::new(),
-                parent_id: request.parent_id.or(chat.current_message_id),
+                parent_id: request.parent_id.unwrap_or(chat.current_message_id),
                 role: MessageRole::User,
                 content: content_text(&asked["content"]),
                 model: None,

@@ -220,7 +220,7 @@ async fn signout_revokes_only_that_token_and_survives_a_restart(backend: Backend
         StatusCode::OK
     );
 
-    let app = app.restart().await;
+    let app = Box::pin(app.restart()).await;
     expect_error(
         app.get("/api/v1/auths/", &first).await,
         StatusCode::UNAUTHORIZED,

@@ -4,6 +4,9 @@
 mod admin;
 mod auth;
 mod bad_input;
+mod chats;
+mod completions;
 mod concurrency;
+mod models;
 mod probes;
 mod support;

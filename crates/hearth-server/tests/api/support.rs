@@ -59,10 +59,7 @@ impl TestApp {
         let task = tokio::spawn(app.run_until_stopped(async move {
             let _ = stopped.await;
         }));
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()
-            .unwrap();
+        let client = hearth_testkit::http_client();
         Self {
             base,
             client,
@@ -240,4 +237,46 @@ where
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+/// Settings change that connects the app to `fake` as an OpenAI-compatible server.
+pub(crate) fn with_openai(fake: &hearth_fakes::FakeServer) -> impl FnOnce(&mut Settings) + use<> {
+    let url = fake.openai_url();
+    move |settings: &mut Settings| {
+        settings.models.openai_api_base_urls = vec![url];
+        settings.models.model_request_timeout = 5;
+    }
+}
+
+/// The `data:` payloads of an SSE body, in order (`[DONE]` included).
+pub(crate) fn sse_data(body: &str) -> Vec<String> {
+    body.split("\n\n")
+        .filter_map(|event| {
+            event
+                .lines()
+                .find_map(|line| line.strip_prefix("data: "))
+                .map(str::to_owned)
+        })
+        .collect()
+}
+
+/// The chunks of an SSE body as JSON, `[DONE]` left out.
+pub(crate) fn sse_chunks(body: &str) -> Vec<Value> {
+    sse_data(body)
+        .iter()
+        .filter(|d| *d != "[DONE]")
+        .map(|d| serde_json::from_str(d).expect("a JSON chunk"))
+        .collect()
+}
+
+/// The text of a streamed answer.
+pub(crate) fn streamed_text(body: &str) -> String {
+    sse_chunks(body)
+        .iter()
+        .filter_map(|c| {
+            c["choices"][0]["delta"]["content"]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .collect()
 }
