@@ -7,6 +7,15 @@ cd "$(dirname "$0")/.."
 
 scripts/services.sh
 
+# Real Python clients of the public API (the official openai SDK), in a cached virtual environment.
+VENV="${HEARTH_TEST_VENV:-$HOME/.cache/hearth/venv}"
+if ! "$VENV/bin/python" -c "import openai" >/dev/null 2>&1; then
+  echo "== preparing $VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q -r tests/python/requirements.txt
+fi
+export HEARTH_TEST_PYTHON="$VENV/bin/python"
+
 echo "== cargo fmt"
 cargo fmt --all -- --check
 

@@ -173,6 +173,24 @@ fn replace_database(admin_url: &str, database: &str) -> String {
     url
 }
 
+/// The Python interpreter with the real client SDKs (`scripts/test.sh` prepares it).
+pub fn python() -> std::path::PathBuf {
+    #[allow(clippy::disallowed_methods)] // tests choose their tools from the environment
+    let configured = std::env::var("HEARTH_TEST_PYTHON").ok();
+    #[allow(clippy::disallowed_methods)]
+    let home = std::env::var("HOME").unwrap_or_default();
+    let path = configured.map_or_else(
+        || Path::new(&home).join(".cache/hearth/venv/bin/python"),
+        PathBuf::from,
+    );
+    assert!(
+        path.is_file(),
+        "{} is missing: run scripts/test.sh, which prepares the Python client SDKs",
+        path.display()
+    );
+    path
+}
+
 /// An HTTP client for tests. Hearth builds with one TLS stack (rustls with ring) and reqwest without a
 /// default provider, so the provider is installed before the first client is built.
 pub fn http_client() -> reqwest::Client {
