@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
-cargo build --release --locked -p hearth -p hearth-bench
+cargo build --release --locked -p hearth -p hearth-bench -p hearth-fakes
 "$CARGO_TARGET_DIR/release/hearth-bench" "$@"

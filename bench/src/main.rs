@@ -1,213 +1,136 @@
-//! `hearth-bench`: measures Hearth on embedded defaults — start-up to `/health` and `/ready`, idle
-//! memory, requests per second and latency for `/health` and an authenticated `GET /api/v1/auths/` —
-//! side by side with a bare axum server in the same run, and writes a Markdown and a JSON table.
+//! `hearth-bench`: Hearth's benchmarks, each beside what it is compared with in the same run.
+//!
+//! - `basics`: start-up to `/health` and `/ready`, idle memory, requests per second and latency for
+//!   `/health` and an authenticated `GET /api/v1/auths/`, beside a bare axum server.
+//! - `streaming`: chat completions streamed through Hearth beside the same streams taken directly
+//!   from the (fake) model server: added time to first token, added per-chunk latency, streams per
+//!   second at 1, 100 and 1,000 concurrent streams, and how many streams Hearth holds at once and
+//!   with how much memory.
 //!
 //! Run it with `bench/run.sh` (which builds the release binaries first).
 
 mod load;
+mod report;
+mod servers;
+mod streams;
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
-use clap::Parser;
-use serde::Serialize;
-use tokio::process::{Child, Command};
+use anyhow::{Result, bail};
+use clap::{Parser, ValueEnum};
+use report::{Compare, Machine, Report, Row};
+use servers::{Binary, Server};
+use streams::StreamTarget;
 
-/// Benchmarks Hearth against a bare axum baseline.
+/// Benchmarks Hearth beside its baselines.
 #[derive(Debug, Parser)]
 struct Args {
-    /// Measure Hearth only (quick check).
+    /// Which scenarios to run.
+    #[arg(long, value_enum, default_value_t = Scenario::All)]
+    scenario: Scenario,
+    /// Measure Hearth only where a baseline would be a separate system (quick checks).
     #[arg(long)]
     only_hearth: bool,
-    /// Seconds of measured load per endpoint.
+    /// Seconds of measured load per endpoint or concurrency level.
     #[arg(long, default_value_t = 10)]
     duration: u64,
-    /// Seconds of unmeasured load before each measurement.
+    /// Seconds of unmeasured load before each HTTP measurement.
     #[arg(long, default_value_t = 2)]
     warmup: u64,
-    /// Concurrent keep-alive connections.
+    /// Concurrent keep-alive connections for the HTTP measurements.
     #[arg(long, default_value_t = 64)]
     connections: usize,
-    /// Start-ups measured per system (the median is reported).
+    /// Cold starts measured per system (the median is reported).
     #[arg(long, default_value_t = 5)]
     starts: usize,
+    /// Most streams held open at once in the streaming scenario.
+    #[arg(long, default_value_t = 10_000)]
+    max_streams: usize,
     /// Directory for `latest.md` and `latest.json`.
     #[arg(long, default_value = "bench/results")]
     out: PathBuf,
 }
 
-/// A server binary under test.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-enum System {
-    Hearth,
-    BareAxum,
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Scenario {
+    Basics,
+    Streaming,
+    All,
 }
 
-impl System {
-    fn binary(self) -> Result<PathBuf> {
-        let dir = std::env::current_exe()?
-            .parent()
-            .context("the harness has a directory")?
-            .to_path_buf();
-        let name = match self {
-            System::Hearth => "hearth",
-            System::BareAxum => "bench-baseline",
-        };
-        let path = dir.join(name);
-        if !path.is_file() {
-            bail!(
-                "{} is missing; build it with `cargo build --release -p hearth -p hearth-bench`",
-                path.display()
-            );
-        }
-        Ok(path)
-    }
-
-    fn label(self) -> &'static str {
-        match self {
-            System::Hearth => "Hearth",
-            System::BareAxum => "bare axum",
-        }
-    }
-}
-
-/// A started server.
-struct Server {
-    child: Child,
-    addr: String,
-    _data: tempfile::TempDir,
-    time_to_health: Duration,
-    time_to_ready: Option<Duration>,
-}
-
-impl Server {
-    async fn start(system: System) -> Result<Self> {
-        let data = tempfile::tempdir()?;
-        let port = free_port()?;
-        let addr = format!("127.0.0.1:{port}");
-        let mut command = Command::new(system.binary()?);
-        // Embedded defaults, as a user runs them (LOG_LEVEL=info included); only the address is set.
-        command
-            .current_dir(data.path())
-            .env_clear()
-            .env("HOST", "127.0.0.1")
-            .env("PORT", port.to_string())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .kill_on_drop(true);
-        let started = Instant::now();
-        let child = command.spawn()?;
-        let time_to_health = wait_for(&addr, "/health", started).await?;
-        let time_to_ready = if system == System::Hearth {
-            Some(wait_for(&addr, "/ready", started).await?)
-        } else {
-            None
-        };
-        Ok(Self {
-            child,
-            addr,
-            _data: data,
-            time_to_health,
-            time_to_ready,
-        })
-    }
-
-    fn rss_mib(&self) -> Result<f64> {
-        let pid = self.child.id().context("running")?;
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-        let kib: f64 = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next())
-            .context("VmRSS")?
-            .parse()?;
-        Ok(kib / 1024.0)
-    }
-
-    async fn stop(mut self) -> Result<()> {
-        self.child.kill().await?;
-        Ok(())
-    }
-}
-
-/// Polls `path` every 2 ms until it answers 200; returns the time since `started`.
-async fn wait_for(addr: &str, path: &str, started: Instant) -> Result<Duration> {
-    while started.elapsed() < Duration::from_secs(120) {
-        if let Ok((200, _)) = load::request(addr, "GET", path, None, None).await {
-            return Ok(started.elapsed());
-        }
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-    bail!("{addr}{path} did not answer 200 within 120 s")
-}
-
-fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
-}
-
-/// One row of the results table.
-#[derive(Debug, Serialize)]
-struct Row {
-    scenario: String,
-    unit: &'static str,
-    hearth: f64,
-    baseline: Option<f64>,
-    /// Hearth divided by the baseline.
-    ratio: Option<f64>,
-    /// Whether a larger number is better.
-    higher_is_better: bool,
-}
-
-#[derive(Debug, Serialize)]
-struct Machine {
-    cores: usize,
-    memory_gib: f64,
-    cpu: String,
-    kernel: String,
-}
-
-#[derive(Debug, Serialize)]
-struct Report {
-    command: String,
-    machine: Machine,
-    connections: usize,
-    duration_seconds: u64,
+/// Collects rows as the scenarios run.
+#[derive(Default)]
+struct Table {
     rows: Vec<Row>,
+}
+
+impl Table {
+    fn push(
+        &mut self,
+        section: &'static str,
+        scenario: impl Into<String>,
+        unit: &'static str,
+        hearth: f64,
+        baseline: Option<f64>,
+        compare: Compare,
+    ) {
+        self.rows.push(Row {
+            section,
+            scenario: scenario.into(),
+            unit,
+            hearth,
+            baseline,
+            compare,
+        });
+    }
 }
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> Result<()> {
     let args = Args::parse();
-    let mut systems = vec![System::Hearth];
-    if !args.only_hearth {
-        systems.push(System::BareAxum);
+    let mut table = Table::default();
+    if matches!(args.scenario, Scenario::Basics | Scenario::All) {
+        basics(&args, &mut table).await?;
     }
-    let mut rows: Vec<Row> = Vec::new();
-    let mut push =
-        |scenario: &str, unit: &'static str, higher_is_better: bool, values: &[(System, f64)]| {
-            let value = |system| values.iter().find(|(s, _)| *s == system).map(|(_, v)| *v);
-            let hearth = value(System::Hearth).unwrap_or(f64::NAN);
-            let baseline = value(System::BareAxum);
-            rows.push(Row {
-                scenario: scenario.to_owned(),
-                unit,
-                hearth,
-                baseline,
-                ratio: baseline.map(|b| hearth / b),
-                higher_is_better,
-            });
-        };
+    if matches!(args.scenario, Scenario::Streaming | Scenario::All) {
+        streaming(&args, &mut table).await?;
+    }
+    let report = Report {
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+        machine: Machine::read()?,
+        rows: table.rows,
+    };
+    let markdown = report::write(&args.out, &report)?;
+    #[allow(clippy::print_stdout)] // the table is the harness's output
+    {
+        println!("{markdown}");
+    }
+    Ok(())
+}
 
-    // Start-up: the median of several cold starts, each in a fresh, empty directory.
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// Start-up, memory and plain HTTP throughput beside a bare axum server.
+async fn basics(args: &Args, table: &mut Table) -> Result<()> {
+    const S: &str = "basics";
+    let mut systems = vec![Binary::Hearth];
+    if !args.only_hearth {
+        systems.push(Binary::BareAxum);
+    }
+    let value = |values: &[(Binary, f64)], binary| {
+        values.iter().find(|(b, _)| *b == binary).map(|(_, v)| *v)
+    };
+
     let mut health = Vec::new();
     let mut ready = Vec::new();
     for &system in &systems {
         let mut times = Vec::new();
         for _ in 0..args.starts {
-            let server = Server::start(system).await?;
+            let server = Server::start(system, &[], &[]).await?;
             times.push((server.time_to_health, server.time_to_ready));
             server.stop().await?;
         }
@@ -215,44 +138,60 @@ async fn main() -> Result<()> {
             system,
             median(times.iter().map(|t| t.0.as_secs_f64() * 1000.0).collect()),
         ));
-        if system == System::Hearth {
-            ready.push((
-                system,
-                median(
-                    times
-                        .iter()
-                        .filter_map(|t| t.1)
-                        .map(|d| d.as_secs_f64() * 1000.0)
-                        .collect(),
-                ),
-            ));
-        }
-        eprintln!("{}: start-up measured", system.label());
+        ready.push((
+            system,
+            median(
+                times
+                    .iter()
+                    .filter_map(|t| t.1)
+                    .map(|d| d.as_secs_f64() * 1000.0)
+                    .collect(),
+            ),
+        ));
+        eprintln!("{system:?}: start-up measured");
     }
-    push(
-        "start to /health 200 (median of cold starts)",
+    let row =
+        |table: &mut Table, name: &str, unit: &'static str, values: &[(Binary, f64)], compare| {
+            let hearth = value(values, Binary::Hearth).unwrap_or(f64::NAN);
+            table.push(
+                S,
+                name,
+                unit,
+                hearth,
+                value(values, Binary::BareAxum),
+                compare,
+            );
+        };
+    row(
+        table,
+        &format!(
+            "start to /health 200 (median of {} cold starts)",
+            args.starts
+        ),
         "ms",
-        false,
         &health,
+        Compare::Ratio,
     );
-    push(
-        "start to /ready 200 (median of cold starts)",
+    table.push(
+        S,
+        format!(
+            "start to /ready 200 (median of {} cold starts)",
+            args.starts
+        ),
         "ms",
-        false,
-        &ready,
+        value(&ready, Binary::Hearth).unwrap_or(f64::NAN),
+        None,
+        Compare::None,
     );
 
-    // Memory and throughput on one running server per system.
-    let duration = Duration::from_secs(args.duration);
-    let warmup = Duration::from_secs(args.warmup);
-    let mut idle = Vec::new();
-    let mut after = Vec::new();
-    let mut health_rps = Vec::new();
-    let mut health_p50 = Vec::new();
-    let mut health_p99 = Vec::new();
+    let (duration, warmup) = (
+        Duration::from_secs(args.duration),
+        Duration::from_secs(args.warmup),
+    );
+    let (mut idle, mut after, mut rps, mut p50, mut p99) = (vec![], vec![], vec![], vec![], vec![]);
     let mut auth = None;
     for &system in &systems {
-        let server = Server::start(system).await?;
+        let server = Server::start(system, &[], &[]).await?;
         tokio::time::sleep(Duration::from_secs(2)).await;
         idle.push((system, server.rss_mib()?));
         let target = load::Target {
@@ -261,26 +200,20 @@ async fn main() -> Result<()> {
             bearer: None,
         };
         let result = load::run(&target, args.connections, warmup, duration).await?;
-        eprintln!("{}: /health {result:?}", system.label());
         if result.errors > 0 {
-            bail!(
-                "{}: {} failed requests on /health",
-                system.label(),
-                result.errors
-            );
+            bail!("{system:?}: {} failed requests on /health", result.errors);
         }
-        health_rps.push((system, result.requests_per_second));
-        health_p50.push((system, result.p50_ms));
-        health_p99.push((system, result.p99_ms));
-        if system == System::Hearth {
-            let token = sign_up(&server.addr).await?;
+        rps.push((system, result.requests_per_second));
+        p50.push((system, result.p50_ms));
+        p99.push((system, result.p99_ms));
+        if system == Binary::Hearth {
+            let token = servers::api_key(&server.addr).await?;
             let target = load::Target {
                 addr: server.addr.clone(),
                 path: "/api/v1/auths/".into(),
                 bearer: Some(token),
             };
             let result = load::run(&target, args.connections, warmup, duration).await?;
-            eprintln!("Hearth: /api/v1/auths/ {result:?}");
             if result.errors > 0 {
                 bail!(
                     "Hearth: {} failed requests on /api/v1/auths/",
@@ -291,119 +224,259 @@ async fn main() -> Result<()> {
         }
         after.push((system, server.rss_mib()?));
         server.stop().await?;
+        eprintln!("{system:?}: throughput measured");
     }
-    push("idle RSS after start", "MiB", false, &idle);
-    push("GET /health", "requests/s", true, &health_rps);
-    push("GET /health p50", "ms", false, &health_p50);
-    push("GET /health p99", "ms", false, &health_p99);
+    row(table, "idle RSS after start", "MiB", &idle, Compare::Ratio);
+    row(
+        table,
+        &format!("GET /health, {} connections", args.connections),
+        "requests/s",
+        &rps,
+        Compare::Ratio,
+    );
+    row(table, "GET /health p50", "ms", &p50, Compare::Ratio);
+    row(table, "GET /health p99", "ms", &p99, Compare::Ratio);
     if let Some(auth) = auth {
-        push(
-            "GET /api/v1/auths/ (Bearer token)",
+        table.push(
+            S,
+            format!(
+                "GET /api/v1/auths/ (API key), {} connections",
+                args.connections
+            ),
             "requests/s",
-            true,
-            &[(System::Hearth, auth.requests_per_second)],
+            auth.requests_per_second,
+            None,
+            Compare::None,
         );
-        push(
+        table.push(
+            S,
             "GET /api/v1/auths/ p50",
             "ms",
-            false,
-            &[(System::Hearth, auth.p50_ms)],
+            auth.p50_ms,
+            None,
+            Compare::None,
         );
-        push(
+        table.push(
+            S,
             "GET /api/v1/auths/ p99",
             "ms",
-            false,
-            &[(System::Hearth, auth.p99_ms)],
+            auth.p99_ms,
+            None,
+            Compare::None,
         );
     }
-    push("RSS after the load runs", "MiB", false, &after);
-
-    let report = Report {
-        command: std::env::args().collect::<Vec<_>>().join(" "),
-        machine: machine()?,
-        connections: args.connections,
-        duration_seconds: args.duration,
-        rows,
-    };
-    write_report(&args.out, &report)
-}
-
-/// Signs up the first user and returns their token.
-async fn sign_up(addr: &str) -> Result<String> {
-    let body = r#"{"email": "bench@example.org", "password": "bench-password"}"#;
-    let (status, text) =
-        load::request(addr, "POST", "/api/v1/auths/signup", Some(body), None).await?;
-    if status != 200 {
-        bail!("sign-up failed with {status}: {text}");
-    }
-    let value: serde_json::Value = serde_json::from_str(&text)?;
-    Ok(value["token"].as_str().context("a token")?.to_owned())
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
-}
-
-fn machine() -> Result<Machine> {
-    let meminfo = std::fs::read_to_string("/proc/meminfo")?;
-    let kib: f64 = meminfo
-        .lines()
-        .find_map(|l| l.strip_prefix("MemTotal:"))
-        .and_then(|v| v.split_whitespace().next())
-        .context("MemTotal")?
-        .parse()?;
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let cpu = cpuinfo
-        .lines()
-        .find_map(|l| l.strip_prefix("model name"))
-        .map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned());
-    Ok(Machine {
-        cores: std::thread::available_parallelism().map_or(1, usize::from),
-        memory_gib: kib / 1024.0 / 1024.0,
-        cpu: cpu.unwrap_or_else(|| "unknown".into()),
-        kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
-            .unwrap_or_default()
-            .trim()
-            .to_owned(),
-    })
-}
-
-fn write_report(out: &Path, report: &Report) -> Result<()> {
-    std::fs::create_dir_all(out)?;
-    std::fs::write(
-        out.join("latest.json"),
-        serde_json::to_string_pretty(report)? + "\n",
-    )?;
-    let mut md = String::new();
-    md.push_str(&format!(
-        "Machine: {} cores, {:.1} GiB, {} (Linux {}). Load: {} keep-alive connections, {} s per endpoint, generator on the same machine.\n\n",
-        report.machine.cores, report.machine.memory_gib, report.machine.cpu, report.machine.kernel, report.connections, report.duration_seconds
-    ));
-    md.push_str(
-        "| scenario | unit | Hearth | bare axum | Hearth / bare axum |\n|---|---|---:|---:|---:|\n",
+    row(
+        table,
+        "RSS after the load runs",
+        "MiB",
+        &after,
+        Compare::Ratio,
     );
-    for row in &report.rows {
-        let fmt = |v: f64| {
-            if v >= 100.0 {
-                format!("{v:.0}")
-            } else {
-                format!("{v:.2}")
-            }
-        };
-        md.push_str(&format!(
-            "| {} | {} | {} | {} | {} |\n",
-            row.scenario,
-            row.unit,
-            fmt(row.hearth),
-            row.baseline.map_or_else(|| "—".into(), fmt),
-            row.ratio.map_or_else(|| "—".into(), |r| format!("{r:.2}")),
-        ));
+    Ok(())
+}
+
+/// Streamed chat completions through Hearth beside the same streams taken directly.
+async fn streaming(args: &Args, table: &mut Table) -> Result<()> {
+    const S: &str = "streaming";
+    let fake = |model: &str, extra: &[&str]| {
+        let mut list = vec!["--models".to_owned(), model.to_owned()];
+        list.extend(extra.iter().map(|s| (*s).to_owned()));
+        list
+    };
+    // Three model servers: fast answers (32 pieces at once), paced stamped answers (20 pieces, 20 ms
+    // apart, each stamped as it leaves) and slow endless answers (a piece every 5 s) to hold open.
+    let fast = Server::start(Binary::FakeLlm, &[], &fake("fast", &["--tokens", "32"])).await?;
+    let paced = Server::start(
+        Binary::FakeLlm,
+        &[],
+        &fake(
+            "paced",
+            &["--tokens", "20", "--token-delay-ms", "20", "--stamp"],
+        ),
+    )
+    .await?;
+    let slow = Server::start(
+        Binary::FakeLlm,
+        &[],
+        &fake("slow", &["--tokens", "100000", "--token-delay-ms", "5000"]),
+    )
+    .await?;
+    let urls = [&fast, &paced, &slow]
+        .iter()
+        .map(|s| format!("http://{}/v1", s.addr))
+        .collect::<Vec<_>>()
+        .join(";");
+    let hearth = Server::start(Binary::Hearth, &[("OPENAI_API_BASE_URLS", urls)], &[]).await?;
+    let key = servers::api_key(&hearth.addr).await?;
+    let through = |model: &str| StreamTarget {
+        addr: hearth.addr.clone(),
+        path: "/v1/chat/completions".into(),
+        bearer: Some(key.clone()),
+        model: model.into(),
+    };
+    let direct = |server: &Server, model: &str| StreamTarget {
+        addr: server.addr.clone(),
+        path: "/v1/chat/completions".into(),
+        bearer: None,
+        model: model.into(),
+    };
+    let duration = Duration::from_secs(args.duration);
+
+    let single_direct =
+        streams::closed_loop(&direct(&fast, "fast"), 1, duration, Some(500)).await?;
+    let single = streams::closed_loop(&through("fast"), 1, duration, Some(500)).await?;
+    eprintln!("streaming: 1 stream measured");
+    table.push(
+        S,
+        "time to first token, 1 stream, p50",
+        "ms",
+        single.first_token_p50_ms,
+        Some(single_direct.first_token_p50_ms),
+        Compare::Added,
+    );
+    table.push(
+        S,
+        "time to first token, 1 stream, p99",
+        "ms",
+        single.first_token_p99_ms,
+        Some(single_direct.first_token_p99_ms),
+        Compare::Added,
+    );
+    table.push(
+        S,
+        "streams per second, 1 stream at a time (32 pieces each)",
+        "streams/s",
+        single.streams_per_second,
+        Some(single_direct.streams_per_second),
+        Compare::Ratio,
+    );
+
+    for concurrency in [100, 1000] {
+        let via_direct =
+            streams::closed_loop(&direct(&fast, "fast"), concurrency, duration, None).await?;
+        let via_hearth =
+            streams::closed_loop(&through("fast"), concurrency, duration, None).await?;
+        eprintln!(
+            "streaming: {concurrency} streams measured ({} errors through Hearth)",
+            via_hearth.errors
+        );
+        table.push(
+            S,
+            format!("streams per second, {concurrency} concurrent"),
+            "streams/s",
+            via_hearth.streams_per_second,
+            Some(via_direct.streams_per_second),
+            Compare::Ratio,
+        );
+        table.push(
+            S,
+            format!("time to first token, {concurrency} concurrent, p50"),
+            "ms",
+            via_hearth.first_token_p50_ms,
+            Some(via_direct.first_token_p50_ms),
+            Compare::Added,
+        );
+        table.push(
+            S,
+            format!("time to first token, {concurrency} concurrent, p99"),
+            "ms",
+            via_hearth.first_token_p99_ms,
+            Some(via_direct.first_token_p99_ms),
+            Compare::Added,
+        );
+        table.push(
+            S,
+            format!("failed streams, {concurrency} concurrent"),
+            "streams",
+            via_hearth.errors as f64,
+            Some(via_direct.errors as f64),
+            Compare::None,
+        );
     }
-    std::fs::write(out.join("latest.md"), &md)?;
-    #[allow(clippy::print_stdout)] // the table is the harness's output
-    {
-        println!("{md}");
+
+    let chunk_direct = streams::closed_loop(&direct(&paced, "paced"), 100, duration, None).await?;
+    let chunk = streams::closed_loop(&through("paced"), 100, duration, None).await?;
+    eprintln!("streaming: per-chunk latency measured");
+    table.push(
+        S,
+        "per-chunk latency, 100 concurrent paced streams, p50",
+        "ms",
+        chunk.chunk_p50_ms,
+        Some(chunk_direct.chunk_p50_ms),
+        Compare::Added,
+    );
+    table.push(
+        S,
+        "per-chunk latency, 100 concurrent paced streams, p99",
+        "ms",
+        chunk.chunk_p99_ms,
+        Some(chunk_direct.chunk_p99_ms),
+        Compare::Added,
+    );
+
+    let idle = hearth.rss_mib()?;
+    let levels: Vec<usize> = [1_000, 2_500, 5_000, 10_000]
+        .into_iter()
+        .filter(|l| *l <= args.max_streams)
+        .collect();
+    let held = streams::hold(&through("slow"), &levels, 100, duration, hearth.pid()?).await?;
+    table.push(
+        S,
+        "Hearth RSS before holding streams",
+        "MiB",
+        idle,
+        None,
+        Compare::None,
+    );
+    for (level, rss) in &held.levels {
+        table.push(
+            S,
+            format!("Hearth RSS with {level} streams open"),
+            "MiB",
+            *rss,
+            None,
+            Compare::None,
+        );
+    }
+    let (top, top_rss) = *held.levels.last().unwrap_or(&(0, idle));
+    table.push(
+        S,
+        "streams held at once (each receiving pieces)",
+        "streams",
+        held.alive as f64,
+        None,
+        Compare::None,
+    );
+    table.push(
+        S,
+        format!(
+            "Hearth RSS after holding {top} streams for {} s",
+            args.duration
+        ),
+        "MiB",
+        held.rss_after_hold,
+        Some(top_rss),
+        Compare::Ratio,
+    );
+    table.push(
+        S,
+        "Hearth RSS per held stream",
+        "KiB",
+        (top_rss - idle) * 1024.0 / top.max(1) as f64,
+        None,
+        Compare::None,
+    );
+    table.push(
+        S,
+        "Hearth RSS after the streams closed",
+        "MiB",
+        held.rss_after_close,
+        None,
+        Compare::None,
+    );
+
+    for server in [hearth, fast, paced, slow] {
+        server.stop().await?;
     }
     Ok(())
 }

@@ -17,5 +17,9 @@ async fn main() -> std::io::Result<()> {
         "/health",
         get(|| async { Json(serde_json::json!({"status": true})) }),
     );
+    // As Hearth does: small writes leave at once.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, app).await
 }

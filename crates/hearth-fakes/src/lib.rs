@@ -36,6 +36,9 @@ pub struct FakeConfig {
     pub failure: Failure,
     /// Bearer key the OpenAI side insists on, if any.
     pub required_key: Option<String>,
+    /// Replace each piece by `t<microseconds since the epoch> `, taken as it is sent, so a client can
+    /// measure how long each chunk took to reach it.
+    pub stamp: bool,
 }
 
 /// A way to fail.
@@ -65,6 +68,7 @@ impl Default for FakeConfig {
             token_delay: Duration::ZERO,
             failure: Failure::None,
             required_key: None,
+            stamp: false,
         }
     }
 }
@@ -107,7 +111,8 @@ impl FakeStats {
 
 #[derive(Clone)]
 struct Shared {
-    config: Arc<Mutex<FakeConfig>>,
+    /// Shared, not copied, by every request: an answer may have a hundred thousand pieces.
+    config: Arc<Mutex<Arc<FakeConfig>>>,
     stats: Arc<FakeStats>,
 }
 
@@ -129,13 +134,21 @@ impl std::fmt::Debug for FakeServer {
 impl FakeServer {
     /// Starts a server on `127.0.0.1:port` (`0` picks a free port) in the current runtime.
     pub async fn start(config: FakeConfig, port: u16) -> std::io::Result<Self> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        // A deep accept queue: benchmarks open thousands of streams in bursts.
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.set_reuseaddr(true)?;
+        socket.bind(std::net::SocketAddr::from(([127, 0, 0, 1], port)))?;
+        let listener = socket.listen(4096)?;
         let addr = listener.local_addr()?;
         let shared = Shared {
-            config: Arc::new(Mutex::new(config)),
+            config: Arc::new(Mutex::new(Arc::new(config))),
             stats: Arc::default(),
         };
         let app = router(shared.clone());
+        let listener =
+            axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+                let _ = tcp.set_nodelay(true);
+            });
         tokio::spawn(async move { axum::serve(listener, app).await });
         Ok(Self { addr, shared })
     }
@@ -152,7 +165,8 @@ impl FakeServer {
 
     /// Changes how the server answers from now on.
     pub fn configure(&self, change: impl FnOnce(&mut FakeConfig)) {
-        change(&mut self.shared.config.lock().expect("config lock"));
+        let mut current = self.shared.config.lock().expect("config lock");
+        change(Arc::make_mut(&mut current));
     }
 
     pub fn stats(&self) -> &FakeStats {
@@ -171,7 +185,7 @@ fn router(shared: Shared) -> Router {
         .with_state(shared)
 }
 
-fn config(shared: &Shared) -> FakeConfig {
+fn config(shared: &Shared) -> Arc<FakeConfig> {
     shared.config.lock().expect("config lock").clone()
 }
 
@@ -245,7 +259,7 @@ impl Drop for StreamGuard {
 
 /// The pieces of an answer, paced and failed as configured; `frame` turns each event into bytes.
 fn paced<F>(
-    config: FakeConfig,
+    config: Arc<FakeConfig>,
     stats: Arc<FakeStats>,
     frame: F,
 ) -> impl Stream<Item = Result<Bytes, Infallible>> + Send
@@ -262,6 +276,14 @@ where
             if guard.ending != Ending::Running {
                 return None;
             }
+            let delay = if index == 0 {
+                config.first_token_delay
+            } else {
+                config.token_delay
+            };
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
             let bytes = match config.failure {
                 Failure::Drop { after } if index == after => {
                     guard.end(Ending::Failed);
@@ -271,23 +293,26 @@ where
                     guard.end(Ending::Failed);
                     frame(Event::Garbage)
                 }
+                _ if index < config.reply.len() && config.stamp => {
+                    let stamped = format!("t{} ", unix_micros());
+                    frame(Event::Piece(index, &stamped))
+                }
                 _ if index < config.reply.len() => frame(Event::Piece(index, &config.reply[index])),
                 _ => {
                     guard.end(Ending::Completed);
                     frame(Event::End(config.reply.len()))
                 }
             };
-            let delay = if index == 0 {
-                config.first_token_delay
-            } else {
-                config.token_delay
-            };
-            if !delay.is_zero() {
-                tokio::time::sleep(delay).await;
-            }
             Some((Ok(bytes), (index + 1, guard, config, frame)))
         },
     )
+}
+
+/// Microseconds since the Unix epoch.
+pub fn unix_micros() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros())
 }
 
 /// One step of an answer.

@@ -1,6 +1,7 @@
 //! The outbound HTTP client shared by every provider, and the translation of its failures into
 //! `SeamError`s that name the model server.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -19,35 +20,44 @@ pub struct HttpOptions {
     pub allow_redirects: bool,
 }
 
-/// The client and its timeouts, shared by every provider (one connection pool per process).
+/// The client and its timeouts, shared by every provider (one connection pool per process). The
+/// client itself (TLS set-up, the system's trust store) is built on first use, so a server without
+/// model connections never pays for it.
 #[derive(Clone, Debug)]
 pub struct Http {
-    pub(crate) client: reqwest::Client,
+    client: Arc<OnceLock<reqwest::Client>>,
+    options: HttpOptions,
     pub(crate) request_timeout: Duration,
 }
 
 impl Http {
-    /// A client using rustls with the ring provider (the one TLS stack of the build).
     pub fn new(options: HttpOptions) -> Self {
-        // Installing twice is harmless; the first provider stays.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let redirects = if options.allow_redirects {
-            reqwest::redirect::Policy::limited(5)
-        } else {
-            reqwest::redirect::Policy::none()
-        };
-        let client = reqwest::Client::builder()
-            .connect_timeout(options.connect_timeout)
-            .pool_idle_timeout(Duration::from_secs(90))
-            .tcp_nodelay(true)
-            .redirect(redirects)
-            .user_agent(concat!("hearth/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("the HTTP client configuration is valid");
         Self {
-            client,
+            client: Arc::default(),
+            options,
             request_timeout: options.request_timeout,
         }
+    }
+
+    /// The client, using rustls with the ring provider (the one TLS stack of the build).
+    pub(crate) fn client(&self) -> &reqwest::Client {
+        self.client.get_or_init(|| {
+            // Installing twice is harmless; the first provider stays.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let redirects = if self.options.allow_redirects {
+                reqwest::redirect::Policy::limited(5)
+            } else {
+                reqwest::redirect::Policy::none()
+            };
+            reqwest::Client::builder()
+                .connect_timeout(self.options.connect_timeout)
+                .pool_idle_timeout(Duration::from_secs(90))
+                .tcp_nodelay(true)
+                .redirect(redirects)
+                .user_agent(concat!("hearth/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .expect("the HTTP client configuration is valid")
+        })
     }
 
     /// Sends a request, waiting at most the request timeout for the response headers; a non-2xx

@@ -43,7 +43,9 @@ impl ModelProvider for OllamaProvider {
             .http
             .send(
                 &self.label,
-                self.http.client.get(format!("{}/api/tags", self.base_url)),
+                self.http
+                    .client()
+                    .get(format!("{}/api/tags", self.base_url)),
             )
             .await?;
         let body: Value = response
@@ -68,7 +70,7 @@ impl ModelProvider for OllamaProvider {
         let body = to_ollama(&request.model, &request.body);
         let post = self
             .http
-            .client
+            .client()
             .post(format!("{}/api/chat", self.base_url))
             .json(&body);
         let response = self.http.send(&self.label, post).await?;

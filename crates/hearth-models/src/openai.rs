@@ -54,7 +54,7 @@ impl ModelProvider for OpenAiProvider {
     }
 
     async fn list_models(&self) -> Result<Vec<ModelInfo>, SeamError> {
-        let request = self.authorised(self.http.client.get(format!("{}/models", self.base_url)));
+        let request = self.authorised(self.http.client().get(format!("{}/models", self.base_url)));
         let response = self.http.send(&self.label, request).await?;
         let body: Value = response
             .json()
@@ -82,7 +82,7 @@ impl ModelProvider for OpenAiProvider {
             .or_insert_with(|| json!({"include_usage": true}));
         let post = self.authorised(
             self.http
-                .client
+                .client()
                 .post(format!("{}/chat/completions", self.base_url))
                 .json(&body),
         );

@@ -12,6 +12,7 @@ use axum::Router;
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
+use axum::serve::ListenerExt;
 use hearth_config::{
     ConfigError, ContentExtractionEngine, RagEmbeddingEngine, Settings, StorageProvider, VectorDb,
 };
@@ -94,7 +95,7 @@ impl Application {
         }
         let state = build_state(settings, store).await?;
         let addr = format!("{}:{}", state.settings.core.host, state.settings.core.port);
-        let listener = TcpListener::bind(&addr)
+        let listener = bind(&addr)
             .await
             .map_err(|source| StartError::Bind { addr, source })?;
         let router = with_middleware(routes::router(state.clone()), &state.settings)?;
@@ -142,7 +143,7 @@ impl Application {
         let service = NormalizePathLayer::trim_trailing_slash().layer(router);
         let service =
             axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(service);
-        let server = axum::serve(listener, service).with_graceful_shutdown(signal);
+        let server = axum::serve(listener.tap_io(no_delay), service).with_graceful_shutdown(signal);
         let deadline = async move {
             if stopping_rx.await.is_ok() {
                 tokio::time::sleep(grace).await;
@@ -161,6 +162,33 @@ impl Application {
         state.store.clone().close().await;
         result
     }
+}
+
+/// Sends small writes (streamed tokens) at once instead of waiting, as Nagle's algorithm would, for
+/// the client to acknowledge the previous one: with delayed ACKs that wait is tens of milliseconds.
+fn no_delay(stream: &mut tokio::net::TcpStream) {
+    if let Err(error) = stream.set_nodelay(true) {
+        tracing::debug!(%error, "could not set TCP_NODELAY");
+    }
+}
+
+/// Pending connections the kernel queues before the accept loop takes them. The usual 1,024 overflows
+/// when bursts of clients connect while the cores are busy; dropped SYNs are retried after seconds.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// Binds `addr` (`host:port`, the host may be a name) with [`LISTEN_BACKLOG`].
+async fn bind(addr: &str) -> std::io::Result<TcpListener> {
+    let resolved = tokio::net::lookup_host(addr).await?.next().ok_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::NotFound, "the host has no address")
+    })?;
+    let socket = if resolved.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(resolved)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 /// Refuses backend selections this build does not implement yet, instead of silently ignoring them.

@@ -21,6 +21,12 @@ struct Args {
     /// Milliseconds between pieces.
     #[arg(long, default_value_t = 0)]
     token_delay_ms: u64,
+    /// Send `t<microseconds>` pieces stamped as they leave, for latency measurements.
+    #[arg(long)]
+    stamp: bool,
+    /// Model ids to offer, separated by `,`.
+    #[arg(long, value_delimiter = ',', default_value = "fake-model,fake-model-2")]
+    models: Vec<String>,
 }
 
 #[tokio::main]
@@ -30,6 +36,8 @@ async fn main() -> std::io::Result<()> {
         reply: tokens(args.tokens),
         first_token_delay: Duration::from_millis(args.first_token_delay_ms),
         token_delay: Duration::from_millis(args.token_delay_ms),
+        stamp: args.stamp,
+        models: args.models,
         ..FakeConfig::default()
     };
     let server = FakeServer::start(config, args.port).await?;

@@ -1,0 +1,168 @@
+//! The processes under test: Hearth, the bare-axum baseline and fake model servers, started from the
+//! release binaries next to the harness, each in a fresh directory.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use tokio::process::{Child, Command};
+
+use crate::load;
+
+/// A server binary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Binary {
+    Hearth,
+    BareAxum,
+    FakeLlm,
+}
+
+impl Binary {
+    fn path(self) -> Result<PathBuf> {
+        let dir = std::env::current_exe()?
+            .parent()
+            .context("the harness has a directory")?
+            .to_path_buf();
+        let name = match self {
+            Binary::Hearth => "hearth",
+            Binary::BareAxum => "bench-baseline",
+            Binary::FakeLlm => "hearth-fake-llm",
+        };
+        let path = dir.join(name);
+        if !path.is_file() {
+            bail!(
+                "{} is missing; build it with `cargo build --release -p hearth -p hearth-bench -p hearth-fakes`",
+                path.display()
+            );
+        }
+        Ok(path)
+    }
+}
+
+/// A started server.
+pub(crate) struct Server {
+    child: Child,
+    pub(crate) addr: String,
+    _data: tempfile::TempDir,
+    pub(crate) time_to_health: Duration,
+    pub(crate) time_to_ready: Option<Duration>,
+}
+
+impl Server {
+    /// Starts `binary` on a free port with these extra environment variables and arguments, and
+    /// waits until it answers (`/health`, and `/ready` for Hearth; `/v1/models` for the fake).
+    pub(crate) async fn start(
+        binary: Binary,
+        env: &[(&str, String)],
+        args: &[String],
+    ) -> Result<Self> {
+        let data = tempfile::tempdir()?;
+        let port = free_port()?;
+        let addr = format!("127.0.0.1:{port}");
+        let mut command = Command::new(binary.path()?);
+        // Embedded defaults, as a user runs them (LOG_LEVEL=info included); only the address is set.
+        command
+            .current_dir(data.path())
+            .env_clear()
+            .env("HOST", "127.0.0.1")
+            .env("PORT", port.to_string())
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true);
+        if binary == Binary::FakeLlm {
+            command.args(["--port", &port.to_string()]);
+        }
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let started = Instant::now();
+        let child = command.spawn()?;
+        let probe = if binary == Binary::FakeLlm {
+            "/v1/models"
+        } else {
+            "/health"
+        };
+        let time_to_health = wait_for(&addr, probe, started).await?;
+        let time_to_ready = if binary == Binary::Hearth {
+            Some(wait_for(&addr, "/ready", started).await?)
+        } else {
+            None
+        };
+        Ok(Self {
+            child,
+            addr,
+            _data: data,
+            time_to_health,
+            time_to_ready,
+        })
+    }
+
+    pub(crate) fn pid(&self) -> Result<u32> {
+        self.child.id().context("running")
+    }
+
+    /// Resident memory in MiB.
+    pub(crate) fn rss_mib(&self) -> Result<f64> {
+        rss_mib(self.pid()?)
+    }
+
+    pub(crate) async fn stop(mut self) -> Result<()> {
+        self.child.kill().await?;
+        Ok(())
+    }
+}
+
+/// Resident memory of a process in MiB.
+pub(crate) fn rss_mib(pid: u32) -> Result<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .context("VmRSS")?
+        .parse()?;
+    Ok(kib / 1024.0)
+}
+
+/// Polls `path` every 2 ms until it answers 200; returns the time since `started`.
+async fn wait_for(addr: &str, path: &str, started: Instant) -> Result<Duration> {
+    while started.elapsed() < Duration::from_secs(120) {
+        if let Ok((200, _)) = load::request(addr, "GET", path, None, None).await {
+            return Ok(started.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    bail!("{addr}{path} did not answer 200 within 120 s")
+}
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+/// Signs up the first user and returns an API key for them.
+pub(crate) async fn api_key(addr: &str) -> Result<String> {
+    let body = r#"{"email": "bench@example.org", "password": "bench-password"}"#;
+    let (status, text) =
+        load::request(addr, "POST", "/api/v1/auths/signup", Some(body), None).await?;
+    if status != 200 {
+        bail!("sign-up failed with {status}: {text}");
+    }
+    let session: serde_json::Value = serde_json::from_str(&text)?;
+    let token = session["token"].as_str().context("a token")?;
+    let (status, text) = load::request(
+        addr,
+        "POST",
+        "/api/v1/auths/api_key",
+        Some("{}"),
+        Some(token),
+    )
+    .await?;
+    if status != 200 {
+        bail!("API key creation failed with {status}: {text}");
+    }
+    let key: serde_json::Value = serde_json::from_str(&text)?;
+    Ok(key["api_key"].as_str().context("an api key")?.to_owned())
+}
