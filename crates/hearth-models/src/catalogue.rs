@@ -90,8 +90,12 @@ impl Catalogue {
         }
     }
 
-    /// Replaces the connections (enabled ones get a provider) and forgets the cached models.
+    /// Replaces the connections (enabled ones get a provider) and forgets the cached models. The same
+    /// connections again change nothing, so callers may re-read them as often as they like.
     pub fn set_connections(&self, connections: Vec<Connection>) {
+        if self.state.read().expect("catalogue lock").connections == connections {
+            return;
+        }
         let providers = connections
             .iter()
             .filter(|c| c.enabled)

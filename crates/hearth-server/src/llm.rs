@@ -2,8 +2,8 @@
 //! which models each user may see and use, and the settings administrators gave each model.
 //!
 //! Connections and model settings belong to the default tenant for now (one catalogue per process).
-//! Model settings are cached for a few seconds and dropped at once when changed here, so another
-//! replica picks up a change within that time.
+//! Both are re-read from the database at most every few seconds (and at once after a change on this
+//! process), so another replica picks up a change within that time.
 
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -17,8 +17,9 @@ use hearth_models::{Catalogue, CatalogueEntry, Http, HttpOptions, KeyCipher};
 
 use crate::ApiError;
 
-/// How long model settings are cached (also how soon another replica sees a change).
-const OVERRIDES_TTL: Duration = Duration::from_secs(5);
+/// How long stored connections and model settings are trusted before they are read again (also how
+/// soon another replica sees a change).
+const SETTINGS_TTL: Duration = Duration::from_secs(5);
 
 /// A model as one user sees it.
 #[derive(Clone, Debug)]
@@ -55,6 +56,8 @@ pub struct ModelDirectory {
     enable_ollama: bool,
     store: Store,
     overrides: RwLock<Option<(Instant, Arc<Vec<ModelOverride>>)>>,
+    /// When the stored connections were last read.
+    connections_read: RwLock<Instant>,
 }
 
 impl ModelDirectory {
@@ -78,6 +81,7 @@ impl ModelDirectory {
             enable_ollama: models.enable_ollama_api,
             store,
             overrides: RwLock::new(None),
+            connections_read: RwLock::new(Instant::now()),
         };
         directory.reload().await?;
         Ok(directory)
@@ -97,7 +101,23 @@ impl ModelDirectory {
             connection.enabled &= kind_enabled;
         }
         self.catalogue.set_connections(connections);
+        *self.connections_read.write().expect("connections lock") = Instant::now();
         Ok(())
+    }
+
+    /// Re-reads the stored connections when they are older than [`SETTINGS_TTL`] (another replica may
+    /// have changed them); unchanged connections keep the cached models.
+    async fn sync_connections(&self) -> Result<(), ApiError> {
+        if self
+            .connections_read
+            .read()
+            .expect("connections lock")
+            .elapsed()
+            < SETTINGS_TTL
+        {
+            return Ok(());
+        }
+        self.reload().await
     }
 
     /// A stored connection with its key decrypted. An undecryptable key leaves the connection without
@@ -134,7 +154,7 @@ impl ModelDirectory {
     /// The model settings, cached for a few seconds.
     pub async fn overrides(&self) -> Result<Arc<Vec<ModelOverride>>, ApiError> {
         if let Some((at, cached)) = self.overrides.read().expect("overrides lock").as_ref()
-            && at.elapsed() < OVERRIDES_TTL
+            && at.elapsed() < SETTINGS_TTL
         {
             return Ok(cached.clone());
         }
@@ -151,6 +171,7 @@ impl ModelDirectory {
     /// The models `user` may see: not hidden, and open to them (administrators see every model that
     /// is not hidden).
     pub async fn visible_models(&self, user: &User) -> Result<Vec<VisibleModel>, ApiError> {
+        self.sync_connections().await?;
         let snapshot = self.catalogue.snapshot().await;
         let overrides = self.overrides().await?;
         let groups = self.groups_if_needed(user, &overrides).await?;
@@ -171,6 +192,7 @@ impl ModelDirectory {
     /// The model a chat request names, if `user` may use it: 404 when no connection offers it, 403
     /// when its access list leaves the user out. Hidden models are usable by those allowed.
     pub async fn resolve(&self, user: &User, model_id: &str) -> Result<ResolvedModel, ApiError> {
+        self.sync_connections().await?;
         let Some((provider, entry)) = self.catalogue.resolve(model_id).await else {
             return Err(ApiError::NotFound(format!("model `{model_id}` not found")));
         };

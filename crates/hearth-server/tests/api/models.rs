@@ -480,3 +480,43 @@ each_backend!(
     restricted_models_are_invisible_and_unusable_to_others,
     groups_are_managed_by_administrators,
 );
+
+/// Two servers on one database (two replicas): a connection added on one is offered by the other
+/// within seconds, without a restart.
+#[tokio::test]
+async fn connections_added_on_one_replica_reach_the_others() {
+    let fake = FakeServer::start(FakeConfig::default(), 0).await.unwrap();
+    let first = TestApp::spawn(Backend::Postgres).await;
+    let second = first.replica().await;
+    let admin = first.admin().await;
+    assert!(
+        model_ids(
+            &second
+                .get("/api/models", &admin)
+                .await
+                .json()
+                .await
+                .unwrap()
+        )
+        .is_empty()
+    );
+    let form = json!({"kind": "openai", "name": "lab", "base_url": fake.openai_url()});
+    assert_eq!(
+        first
+            .post("/api/v1/connections", Some(&admin), form)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    crate::support::eventually("the other replica to offer the new models", || async {
+        model_ids(
+            &second
+                .get("/api/models", &admin)
+                .await
+                .json()
+                .await
+                .unwrap(),
+        ) == ["fake-model", "fake-model-2"]
+    })
+    .await;
+}

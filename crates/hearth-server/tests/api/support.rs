@@ -70,6 +70,20 @@ impl TestApp {
         }
     }
 
+    /// A second server on the same database and key (a replica), with a data directory of its own.
+    pub(crate) async fn replica(&self) -> TestApp {
+        assert_ne!(
+            self.db.backend,
+            Backend::Sqlite,
+            "replicas need a shared database server"
+        );
+        let db = TestDatabase::create(self.db.backend).await;
+        let mut settings = self.settings.clone();
+        settings.core.data_dir = db.data_dir().to_path_buf();
+        // The throwaway database only lends its data directory; both replicas use the first one's.
+        Self::start(db, settings).await
+    }
+
     /// Stops the server gracefully and starts a new one on the same database and key.
     pub(crate) async fn restart(mut self) -> Self {
         self.stop().await;
