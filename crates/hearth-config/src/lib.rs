@@ -34,6 +34,7 @@ pub struct Settings {
     pub rag: RagSettings,
     pub models: ModelSettings,
     pub security: SecuritySettings,
+    pub jobs: JobSettings,
     pub observability: ObservabilitySettings,
 }
 
@@ -105,6 +106,7 @@ impl Settings {
             rag: raw.section()?,
             models: raw.section()?,
             security: raw.section()?,
+            jobs: raw.section()?,
             observability: raw.section()?,
         })
     }

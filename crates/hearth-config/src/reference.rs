@@ -23,6 +23,7 @@ fn sections() -> Vec<(&'static str, Schema)> {
         ("Retrieval (RAG)", schema::<RagSettings>()),
         ("Model connections", schema::<ModelSettings>()),
         ("Security", schema::<SecuritySettings>()),
+        ("Background jobs", schema::<JobSettings>()),
         ("Observability", schema::<ObservabilitySettings>()),
     ]
 }

@@ -127,6 +127,8 @@ pub struct RedisSettings {
     pub redis_cluster: bool,
     /// Seconds to wait when connecting to Redis.
     pub redis_socket_connect_timeout: u64,
+    /// Prefix of every Redis key Hearth writes, so several installations can share one Redis.
+    pub redis_key_prefix: String,
     /// Where realtime events travel between replicas: `local` (one process) or `redis`.
     pub websocket_manager: WebsocketManager,
 }
@@ -138,6 +140,7 @@ impl Default for RedisSettings {
             redis_sentinel_hosts: Vec::new(),
             redis_cluster: false,
             redis_socket_connect_timeout: 5,
+            redis_key_prefix: "hearth".into(),
             websocket_manager: WebsocketManager::Local,
         }
     }
@@ -457,6 +460,56 @@ pub enum DefaultUserRole {
     Pending,
     /// A regular user.
     User,
+}
+
+/// Background jobs: where the queue lives, how many jobs each process runs at once, retries and leases.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(default, rename_all = "SCREAMING_SNAKE_CASE")]
+pub struct JobSettings {
+    /// Where jobs are queued: `database` (the database of `DATABASE_URL`, durable with it) or `redis` (`REDIS_URL`; run Redis with `appendonly yes`, or queued jobs die with it).
+    pub job_queue: JobQueueBackend,
+    /// Jobs of the `high` queue (embedding, indexing, scanning) each process runs at once. These slots also take nothing else, so urgent work never waits behind slow work.
+    pub worker_concurrency_high: u32,
+    /// Jobs of the `medium` queue (connector sync) each process runs at once; idle slots also take `high` work.
+    pub worker_concurrency_medium: u32,
+    /// Jobs of the `low` queue (sweeps, garbage collection, quota recompute) each process runs at once; idle slots also take `high` and `medium` work.
+    pub worker_concurrency_low: u32,
+    /// How long a worker holds a job without renewing its lease; a job whose worker died runs again after this. Renewed every third of it while the job runs.
+    pub job_lease_timeout: HumanDuration,
+    /// Delay before the first retry of a failed job; doubled for each further attempt.
+    pub job_retry_base_delay: HumanDuration,
+    /// Longest delay between two attempts.
+    pub job_retry_max_delay: HumanDuration,
+    /// How often an idle worker looks for jobs queued by other processes (jobs queued by its own process wake it at once).
+    pub job_poll_interval: HumanDuration,
+    /// How long succeeded and cancelled jobs are kept for inspection before the hourly sweep deletes them. Dead jobs stay until an administrator retries or discards them.
+    pub job_retention: HumanDuration,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        Self {
+            job_queue: JobQueueBackend::Database,
+            worker_concurrency_high: 4,
+            worker_concurrency_medium: 1,
+            worker_concurrency_low: 1,
+            job_lease_timeout: HumanDuration(std::time::Duration::from_secs(60)),
+            job_retry_base_delay: HumanDuration(std::time::Duration::from_secs(5)),
+            job_retry_max_delay: HumanDuration(std::time::Duration::from_secs(3600)),
+            job_poll_interval: HumanDuration(std::time::Duration::from_millis(250)),
+            job_retention: HumanDuration::days(7),
+        }
+    }
+}
+
+/// Where background jobs are queued.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum JobQueueBackend {
+    /// The relational database (SQLite, PostgreSQL or MariaDB/MySQL).
+    Database,
+    /// Redis, at `REDIS_URL`.
+    Redis,
 }
 
 /// Metrics, tracing and auditing.

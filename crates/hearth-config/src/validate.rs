@@ -4,8 +4,8 @@
 use std::fmt;
 
 use crate::{
-    ConfigError, ContentExtractionEngine, RagEmbeddingEngine, Settings, StorageProvider, VectorDb,
-    WebsocketManager,
+    ConfigError, ContentExtractionEngine, JobQueueBackend, RagEmbeddingEngine, Settings,
+    StorageProvider, VectorDb, WebsocketManager,
 };
 
 /// Minimum length of `HEARTH_SECRET_KEY` and `HEARTH_ENCRYPTION_KEY`.
@@ -83,6 +83,26 @@ impl Settings {
             self.redis.redis_url.is_some() || !self.redis.redis_sentinel_hosts.is_empty();
         if self.redis.websocket_manager == WebsocketManager::Redis && !redis_configured {
             refuse("WEBSOCKET_MANAGER=redis needs REDIS_URL (or REDIS_SENTINEL_HOSTS)".into());
+        }
+        let jobs = &self.jobs;
+        if jobs.job_queue == JobQueueBackend::Redis && self.redis.redis_url.is_none() {
+            refuse("JOB_QUEUE=redis needs REDIS_URL".into());
+        }
+        if jobs.worker_concurrency_high
+            + jobs.worker_concurrency_medium
+            + jobs.worker_concurrency_low
+            == 0
+        {
+            refuse("WORKER_CONCURRENCY_HIGH, _MEDIUM and _LOW are all 0, so no job would ever run; to run no workers in `hearth serve`, set HEARTH_INLINE_WORKER=false instead".into());
+        }
+        if jobs.job_lease_timeout.0 < std::time::Duration::from_secs(1) {
+            refuse("JOB_LEASE_TIMEOUT must be at least 1s".into());
+        }
+        if jobs.job_retry_base_delay.0 > jobs.job_retry_max_delay.0 {
+            refuse("JOB_RETRY_BASE_DELAY is longer than JOB_RETRY_MAX_DELAY".into());
+        }
+        if jobs.job_poll_interval.0.is_zero() {
+            refuse("JOB_POLL_INTERVAL must be longer than 0".into());
         }
         if sqlite && redis_configured {
             warn("Redis is configured but the database is SQLite, which serves a single process; switch DATABASE_URL to PostgreSQL before running replicas".into());

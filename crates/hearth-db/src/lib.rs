@@ -19,6 +19,7 @@ mod connections;
 mod entities;
 mod error;
 mod groups;
+mod jobs;
 mod migrate;
 mod migrations;
 mod sessions;
@@ -29,5 +30,6 @@ pub use chats::{ChatFilter, ChatPage, ChatPatch, MessageOutcome, NewMessage, nor
 pub use connect::{PoolStats, Store};
 pub use connections::{ConnectionPatch, StoredConnection};
 pub use error::DbError;
+pub use jobs::{CanarySummary, SqlJobQueue};
 pub use migrate::MigrationReport;
 pub use sessions::NewSession;

@@ -201,6 +201,43 @@ pub fn http_client() -> reqwest::Client {
         .expect("a test HTTP client")
 }
 
+/// The Redis server tests use (`HEARTH_TEST_REDIS_URL`, default the local one). Tests share it and
+/// keep apart by key prefix.
+pub fn redis_url() -> String {
+    #[allow(clippy::disallowed_methods)] // tests choose their servers from the environment
+    std::env::var("HEARTH_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// A key prefix no other test uses.
+pub fn unique_prefix() -> String {
+    format!("hearth_t_{}", uuid::Uuid::now_v7().simple())
+}
+
+/// Waits until `condition` holds, checking every 10 ms, for at most 10 s.
+pub async fn eventually<F, Fut>(what: &str, condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    eventually_within(what, std::time::Duration::from_secs(10), condition).await;
+}
+
+/// Waits until `condition` holds, checking every 10 ms, for at most `limit`.
+pub async fn eventually_within<F, Fut>(what: &str, limit: std::time::Duration, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    while !condition().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {limit:?} waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
 /// Runs each listed `async fn name(backend: Backend)` once per backend, as tests named
 /// `sqlite::name`, `postgres::name` and `mysql::name`.
 #[macro_export]

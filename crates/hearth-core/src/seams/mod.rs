@@ -27,7 +27,10 @@ pub use blob::{BlobKey, BlobMeta, BlobStore, ByteStream, InvalidBlobKey};
 pub use bus::{Coordinator, LockToken, MessageStream};
 pub use embed::Embedder;
 pub use extract::{ExtractInput, ExtractedDocument, ExtractedSection, Extractor};
-pub use jobs::{JobOutcome, JobQueue, JobState, LeasedJob, NewJob, Queue, QueueDepth};
+pub use jobs::{
+    AdminOutcome, JobFilter, JobOutcome, JobQueue, JobRecord, JobState, LeasedJob, NewJob, Queue,
+    QueueDepth,
+};
 pub use model::{ChatChunk, ChatChunkStream, ChatRequest, ModelInfo, ModelProvider};
 pub use vector::{VectorHit, VectorIndex, VectorRecord};
 

@@ -10,6 +10,8 @@ pub(crate) mod connection;
 pub(crate) mod folder;
 pub(crate) mod group;
 pub(crate) mod group_member;
+pub(crate) mod job;
+pub(crate) mod job_canary;
 pub(crate) mod message;
 pub(crate) mod model_override;
 pub(crate) mod session;

@@ -6,6 +6,7 @@
 
 mod m20261122_000001_accounts;
 mod m20261122_000002_chat;
+mod m20261122_000003_jobs;
 
 use sea_orm_migration::prelude::*;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_accounts::Migration),
             Box::new(m20261122_000002_chat::Migration),
+            Box::new(m20261122_000003_jobs::Migration),
         ]
     }
 

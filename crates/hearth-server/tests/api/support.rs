@@ -236,22 +236,7 @@ pub(crate) async fn expect_error(response: Response, status: StatusCode) -> Stri
         .to_owned()
 }
 
-/// Waits until `condition` holds, checking every 10 ms for at most 10 s; for effects that happen in
-/// the background (presence writes).
-pub(crate) async fn eventually<F, Fut>(what: &str, mut condition: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while !condition().await {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
+pub(crate) use hearth_testkit::eventually;
 
 /// Settings change that connects the app to `fake` as an OpenAI-compatible server.
 pub(crate) fn with_openai(fake: &hearth_fakes::FakeServer) -> impl FnOnce(&mut Settings) + use<> {
