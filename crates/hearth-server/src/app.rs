@@ -13,11 +13,15 @@ use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use axum::serve::ListenerExt;
+use hearth_bus::LocalBus;
 use hearth_config::{
-    ConfigError, ContentExtractionEngine, RagEmbeddingEngine, Settings, StorageProvider, VectorDb,
+    ConfigError, ContentExtractionEngine, JobQueueBackend, RagEmbeddingEngine, Settings,
+    StorageProvider, VectorDb,
 };
+use hearth_core::seams::Coordinator;
 use hearth_core::time::unix_now;
 use hearth_db::{DbError, Store};
+use hearth_jobs::{Jobs, WorkerOptions, WorkerPool, builtin_registry, default_schedules};
 use hearth_models::KeyCipher;
 use tokio::net::TcpListener;
 use tower::Layer;
@@ -61,6 +65,17 @@ pub enum StartError {
     BadOrigin(String),
     #[error("cannot load the model connections: {0}")]
     Models(String),
+    #[error(transparent)]
+    Jobs(#[from] hearth_jobs::OpenError),
+}
+
+/// What a process is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    /// The API (and in-process workers unless disabled).
+    Serve,
+    /// Job workers only.
+    Worker,
 }
 
 /// A bound, ready-to-run server.
@@ -69,11 +84,23 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    /// The in-process workers, unless `HEARTH_INLINE_WORKER=false`.
+    workers: Option<WorkerPool>,
 }
 
 impl Application {
     /// Builds the server from settings that already hold a secret key (see the binary's start-up).
     pub async fn build(settings: Settings) -> Result<Self, StartError> {
+        Self::build_role(settings, Role::Serve).await
+    }
+
+    /// Builds a `hearth worker`: job workers, and an HTTP listener with only the probes (`/health`,
+    /// `/ready`, `/metrics`) for orchestrators and autoscalers.
+    pub async fn build_worker(settings: Settings) -> Result<Self, StartError> {
+        Self::build_role(settings, Role::Worker).await
+    }
+
+    async fn build_role(settings: Settings, role: Role) -> Result<Self, StartError> {
         check_supported(&settings)?;
         let target = settings.database_target()?;
         let store = Store::connect(&target, &settings.database).await?;
@@ -98,11 +125,20 @@ impl Application {
         let listener = bind(&addr)
             .await
             .map_err(|source| StartError::Bind { addr, source })?;
-        let router = with_middleware(routes::router(state.clone()), &state.settings)?;
+        let (router, run_workers) = match role {
+            Role::Serve => (
+                routes::router(state.clone()),
+                state.settings.core.hearth_inline_worker,
+            ),
+            Role::Worker => (routes::probe_router(state.clone()), true),
+        };
+        let router = with_middleware(router, &state.settings)?;
+        let workers = run_workers.then(|| worker_pool(&state));
         Ok(Self {
             listener,
             router,
             state,
+            workers,
         })
     }
 
@@ -128,7 +164,18 @@ impl Application {
             listener,
             router,
             state,
+            workers,
         } = self;
+        // Workers stop (finishing or releasing their jobs) as soon as shutdown begins, alongside
+        // the draining requests.
+        let (workers_stop_tx, workers_stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let workers = workers.map(WorkerPool::start);
+        let workers_task = tokio::spawn(async move {
+            if let Some(workers) = workers {
+                let _ = workers_stop_rx.await;
+                workers.shutdown().await;
+            }
+        });
         let grace = Duration::from_secs(state.settings.core.hearth_shutdown_timeout);
         let purge = tokio::spawn(purge_expired_sessions(state.store.clone()));
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
@@ -138,6 +185,7 @@ impl Application {
             lifecycle.begin_shutdown();
             tracing::info!("shutting down: draining in-flight requests");
             let _ = stopping_tx.send(());
+            let _ = workers_stop_tx.send(());
         };
         // Trailing slashes are trimmed before routing, so `/api/v1/auths/` and `/api/v1/auths` match.
         let service = NormalizePathLayer::trim_trailing_slash().layer(router);
@@ -159,6 +207,9 @@ impl Application {
             }
         };
         purge.abort();
+        if let Err(error) = workers_task.await {
+            tracing::warn!(%error, "the job workers did not stop cleanly");
+        }
         state.store.clone().close().await;
         result
     }
@@ -202,8 +253,14 @@ pub fn check_supported(settings: &Settings) -> Result<(), StartError> {
         )
     }
     let mut unsupported = Vec::new();
-    if settings.redis.redis_url.is_some() || !settings.redis.redis_sentinel_hosts.is_empty() {
-        unsupported.push("REDIS_URL/REDIS_SENTINEL_HOSTS (Redis coordination)".to_owned());
+    // REDIS_URL serves the job queue (JOB_QUEUE=redis); Redis coordination comes with scale-out.
+    if settings.redis.redis_url.is_some() && settings.jobs.job_queue != JobQueueBackend::Redis {
+        unsupported.push(
+            "REDIS_URL for coordination (it is used only with JOB_QUEUE=redis so far)".to_owned(),
+        );
+    }
+    if !settings.redis.redis_sentinel_hosts.is_empty() || settings.redis.redis_cluster {
+        unsupported.push("REDIS_SENTINEL_HOSTS/REDIS_CLUSTER".to_owned());
     }
     if settings.redis.websocket_manager != hearth_config::WebsocketManager::Local {
         unsupported.push(setting(
@@ -272,7 +329,11 @@ async fn build_state(settings: Settings, store: Store) -> Result<AppState, Start
         metrics.presence_writes.clone(),
     );
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    let jobs = Jobs::new(hearth_jobs::open_queue(&settings, &store).await?);
+    let bus: Arc<dyn Coordinator> = Arc::new(LocalBus::new());
     Ok(AppState {
+        jobs,
+        bus,
         tokens: Arc::new(TokenService::new(&secret, settings.core.jwt_expires_in.0)),
         passwords: PasswordHasher::new(cores),
         settings: Arc::new(settings),
@@ -354,4 +415,30 @@ async fn purge_expired_sessions(store: Store) {
             Err(error) => tracing::warn!(%error, "could not delete expired sessions"),
         }
     }
+}
+
+/// The worker pool of a process: the built-in jobs' handlers and schedules, on the state's queue.
+pub fn worker_pool(state: &AppState) -> WorkerPool {
+    let settings = &state.settings;
+    let registry = builtin_registry(
+        state.store.clone(),
+        state.jobs.queue().clone(),
+        settings.jobs.job_retention.0,
+    );
+    let mut options = WorkerOptions::from_settings(settings);
+    if state.store.backend_name() == "sqlite"
+        && settings.jobs.job_queue == JobQueueBackend::Database
+    {
+        // One process owns a SQLite database, and its own enqueues wake its workers at once: polling
+        // only has to catch jobs that become due later (retries, schedules).
+        options.poll_interval = options.poll_interval.max(Duration::from_secs(1));
+    }
+    WorkerPool::new(
+        state.jobs.clone(),
+        registry,
+        state.bus.clone(),
+        state.metrics.jobs.clone(),
+        options,
+    )
+    .with_schedules(default_schedules())
 }

@@ -1,5 +1,5 @@
-//! Prometheus metrics: requests by route and status, latency, database pool use, presence writes and
-//! process memory. The registry belongs to the application (no global), so tests can run many apps.
+//! Prometheus metrics: requests by route and status, latency, database pool use, presence writes,
+//! job queues and process memory. The registry belongs to the application (no global), so tests can run many apps.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -8,6 +8,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use hearth_db::PoolStats;
+use hearth_jobs::JobMetrics;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -52,6 +53,8 @@ pub struct Metrics {
     tokens: Family<TokenLabels, Counter>,
     /// Writes of `last_active_at` / `last_used_at`; should grow far slower than requests.
     pub presence_writes: Counter,
+    /// Queue depths, job runs and timings.
+    pub jobs: Arc<JobMetrics>,
 }
 
 impl Default for Metrics {
@@ -102,8 +105,10 @@ impl Metrics {
             "Tokens used by model servers, by model and kind",
             tokens.clone(),
         );
+        let jobs = Arc::new(JobMetrics::register(&mut registry));
         Self {
             registry,
+            jobs,
             requests,
             latency,
             pool,

@@ -4,7 +4,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use hearth_config::Settings;
+use hearth_core::seams::Coordinator;
 use hearth_db::Store;
+use hearth_jobs::Jobs;
 
 use crate::auth::ActivityRecorder;
 use crate::auth::password::PasswordHasher;
@@ -24,6 +26,10 @@ pub struct AppState {
     pub lifecycle: Lifecycle,
     /// Connections, the model catalogue and model settings.
     pub models: Arc<ModelDirectory>,
+    /// The background job queue.
+    pub jobs: Jobs,
+    /// Events and shared state between processes (in-process on embedded defaults).
+    pub bus: Arc<dyn Coordinator>,
 }
 
 /// Whether the server is draining; `/ready` turns 503 so load balancers stop sending traffic.

@@ -1,4 +1,4 @@
-//! The `hearth` binary: one executable, several roles (`serve`, `migrate`, `admin …`).
+//! The `hearth` binary: one executable, several roles (`serve`, `worker`, `migrate`, `admin …`).
 //!
 //! Every role loads and validates the settings first and, on a bad configuration, prints one line
 //! saying what to change and exits with status 2; other failures exit with status 1.
@@ -27,6 +27,8 @@ struct Cli {
 enum Command {
     /// Serve the API (the default): migrates first unless ENABLE_DB_MIGRATIONS=false.
     Serve,
+    /// Run background job workers only (no API); `/health`, `/ready` and `/metrics` stay on PORT.
+    Worker,
     /// Apply pending database migrations and exit. Safe to run from many processes at once.
     Migrate,
     /// Operator tasks.
@@ -69,6 +71,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => startup::serve(cli.config.as_deref()).await,
+            Command::Worker => startup::worker(cli.config.as_deref()).await,
             Command::Migrate => startup::migrate(cli.config.as_deref()).await,
             Command::Admin { command } => admin::run(command, cli.config.as_deref()).await,
         }

@@ -64,6 +64,28 @@ pub(crate) async fn serve(config_file: Option<&Path>) -> Result<(), Failure> {
     Ok(())
 }
 
+/// `hearth worker`: job workers without the API, beside `hearth serve` processes on a shared database.
+pub(crate) async fn worker(config_file: Option<&Path>) -> Result<(), Failure> {
+    let settings = load_settings(config_file, LogSink::Stdout)?;
+    let target = settings
+        .database_target()
+        .map_err(|e| Failure::Config(e.to_string()))?;
+    if matches!(target, DatabaseTarget::Sqlite { .. }) {
+        return Err(Failure::Config(
+            "`hearth worker` needs a database that several processes share, and SQLite belongs to the one `hearth serve`, which runs the workers itself (HEARTH_INLINE_WORKER=true); point DATABASE_URL at PostgreSQL or MariaDB to run separate workers".into(),
+        ));
+    }
+    let app = Application::build_worker(settings)
+        .await
+        .map_err(start_failure)?;
+    tracing::info!(address = %format!("http://{}", app.local_addr()), backend = %target.backend_name(), "worker running; probes listening");
+    app.run_until_stopped(shutdown_signal())
+        .await
+        .map_err(|e| Failure::Runtime(format!("worker error: {e}")))?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
 /// `hearth migrate`.
 pub(crate) async fn migrate(config_file: Option<&Path>) -> Result<(), Failure> {
     let store = open_store(config_file, LogSink::Stdout).await?.1;

@@ -8,7 +8,7 @@ pub mod password;
 pub mod tokens;
 
 use axum::extract::FromRequestParts;
-use axum::http::header::AUTHORIZATION;
+use axum::http::header::{AUTHORIZATION, UPGRADE};
 use axum::http::request::Parts;
 use hearth_core::time::unix_now;
 use hearth_core::{ApiKeyId, Role, SessionId, User};
@@ -41,6 +41,42 @@ pub struct ActiveUser(pub Authenticated);
 #[derive(Clone, Debug)]
 pub struct AdminUser(pub Authenticated);
 
+/// The bearer credential: from `Authorization`, or for a WebSocket handshake (where browsers cannot
+/// set headers) from the `token` query parameter.
+fn credential(parts: &Parts) -> Result<String, ApiError> {
+    let Some(header) = parts.headers.get(AUTHORIZATION) else {
+        let websocket = parts
+            .headers
+            .get(UPGRADE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+        let from_query = websocket
+            .then(|| parts.uri.query())
+            .flatten()
+            .and_then(|query| {
+                form_urlencoded::parse(query.as_bytes())
+                    .find(|(name, _)| name == "token")
+                    .map(|(_, value)| value.into_owned())
+            })
+            .filter(|token| !token.is_empty());
+        return from_query.ok_or_else(|| {
+            ApiError::Unauthorized(
+                "not authenticated: send Authorization: Bearer <token> (WebSockets may pass ?token=)".into(),
+            )
+        });
+    };
+    header
+        .to_str()
+        .ok()
+        .and_then(|value| value.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim().to_owned())
+        .filter(|token| !token.is_empty())
+        .ok_or_else(|| {
+            ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into())
+        })
+}
+
 fn unauthorized() -> ApiError {
     ApiError::Unauthorized("invalid or expired credentials".into())
 }
@@ -52,19 +88,8 @@ impl FromRequestParts<AppState> for Authenticated {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
-            ApiError::Unauthorized("not authenticated: send Authorization: Bearer <token>".into())
-        })?;
-        let credential = header
-            .to_str()
-            .ok()
-            .and_then(|value| value.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim())
-            .filter(|token| !token.is_empty())
-            .ok_or_else(|| {
-                ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into())
-            })?;
+        let credential = credential(parts)?;
+        let credential = credential.as_str();
         let now = unix_now();
         let authenticated = if api_key::is_api_key(credential) {
             let (user, key_id, last_used) = state

@@ -6,8 +6,10 @@ mod chats;
 mod completions;
 mod connections;
 mod groups;
+mod jobs;
 mod models;
 mod probes;
+mod realtime;
 mod users;
 
 use std::sync::Arc;
@@ -40,6 +42,8 @@ use crate::{ApiError, AppState, metrics};
         (name = "models", description = "Models: what each user may use, and their settings"),
         (name = "chat", description = "OpenAI-compatible chat completions"),
         (name = "chats", description = "Chat history, folders, tags and share links"),
+        (name = "jobs", description = "Background jobs (admin role)"),
+        (name = "realtime", description = "The WebSocket of a user's events"),
     )
 )]
 struct ApiDoc;
@@ -77,6 +81,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(models::routes())
         .merge(completions::routes())
         .merge(chats::routes())
+        .merge(jobs::routes())
+        .merge(realtime::routes())
 }
 
 /// The application's router with its state.
@@ -98,6 +104,21 @@ pub fn router(state: AppState) -> Router {
                 }
             }),
         )
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.metrics.clone(),
+            metrics::track,
+        ))
+        .with_state(state)
+}
+
+/// The probes alone, for `hearth worker`.
+pub fn probe_router(state: AppState) -> Router {
+    let (router, _) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(probes::routes())
+        .split_for_parts();
+    router
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(

@@ -66,6 +66,13 @@ async fn ready(State(state): State<AppState>) -> Response {
         Err(_) => format!("no answer within {} s", READY_CHECK_TIMEOUT.as_secs()),
     };
     checks.insert("database", database);
+    let queue = state.jobs.queue();
+    let job_queue = match tokio::time::timeout(READY_CHECK_TIMEOUT, queue.check()).await {
+        Ok(Ok(())) => "ok".to_owned(),
+        Ok(Err(error)) => error.to_string(),
+        Err(_) => format!("no answer within {} s", READY_CHECK_TIMEOUT.as_secs()),
+    };
+    checks.insert("job_queue", job_queue);
     if state.lifecycle.is_stopping() {
         checks.insert("server", "shutting down".to_owned());
     }
@@ -103,6 +110,11 @@ async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
         return Err(ApiError::NotFound(
             "metrics are disabled (ENABLE_METRICS=false)".into(),
         ));
+    }
+    // Depths are counted at scrape time, so every process reports the shared queue as it is.
+    match state.jobs.queue().depths().await {
+        Ok(depths) => state.metrics.jobs.set_depths(&depths),
+        Err(error) => tracing::warn!(%error, "cannot count the job queues for /metrics"),
     }
     let text = state.metrics.render(state.store.pool_stats());
     Ok((

@@ -7,6 +7,7 @@ mod bad_input;
 mod chats;
 mod completions;
 mod concurrency;
+mod jobs;
 mod models;
 mod probes;
 mod support;

@@ -1,7 +1,5 @@
 //! `TestApp`: the real server on port 0 over an isolated database, and helpers to drive it over HTTP.
 
-use std::time::Duration;
-
 use hearth_config::{Secret, Settings};
 use hearth_server::Application;
 use hearth_testkit::{Backend, TestDatabase};
