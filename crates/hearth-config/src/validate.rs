@@ -284,6 +284,33 @@ mod tests {
         let cases = [
             (vec![("VECTOR_DB", "chroma")], "CHROMA_HTTP_HOST"),
             (vec![("WEBSOCKET_MANAGER", "redis")], "needs REDIS_URL"),
+            (
+                vec![("JOB_QUEUE", "redis")],
+                "JOB_QUEUE=redis needs REDIS_URL",
+            ),
+            (
+                vec![
+                    ("WORKER_CONCURRENCY_HIGH", "0"),
+                    ("WORKER_CONCURRENCY_MEDIUM", "0"),
+                    ("WORKER_CONCURRENCY_LOW", "0"),
+                ],
+                "HEARTH_INLINE_WORKER=false",
+            ),
+            (
+                vec![("JOB_LEASE_TIMEOUT", "10ms")],
+                "JOB_LEASE_TIMEOUT must be at least 1s",
+            ),
+            (
+                vec![
+                    ("JOB_RETRY_BASE_DELAY", "2h"),
+                    ("JOB_RETRY_MAX_DELAY", "1h"),
+                ],
+                "longer than JOB_RETRY_MAX_DELAY",
+            ),
+            (
+                vec![("JOB_POLL_INTERVAL", "0s")],
+                "JOB_POLL_INTERVAL must be longer than 0",
+            ),
             (vec![("STORAGE_PROVIDER", "s3")], "S3_BUCKET_NAME"),
             (
                 vec![("CHUNK_SIZE", "100"), ("CHUNK_OVERLAP", "100")],

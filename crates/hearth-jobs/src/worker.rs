@@ -120,9 +120,9 @@ impl WorkerPool {
         metrics: Arc<JobMetrics>,
         options: WorkerOptions,
     ) -> Self {
-        let host = std::env::var("HOSTNAME")
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .or_else(|_| std::fs::read_to_string("/etc/hostname"))
             .ok()
-            .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
             .map(|h| h.trim().to_owned())
             .filter(|h| !h.is_empty())
             .unwrap_or_else(|| "host".into());
