@@ -6,9 +6,12 @@
 //!   from the (fake) model server: added time to first token, added per-chunk latency, streams per
 //!   second at 1, 100 and 1,000 concurrent streams, and how many streams Hearth holds at once and
 //!   with how much memory.
+//! - `jobs`: the job queue on SQLite, PostgreSQL and Redis beside an in-memory channel: jobs per
+//!   second and enqueue-to-start latency.
 //!
 //! Run it with `bench/run.sh` (which builds the release binaries first).
 
+mod jobs;
 mod load;
 mod report;
 mod servers;
@@ -56,6 +59,7 @@ struct Args {
 enum Scenario {
     Basics,
     Streaming,
+    Jobs,
     All,
 }
 
@@ -95,6 +99,9 @@ async fn main() -> Result<()> {
     }
     if matches!(args.scenario, Scenario::Streaming | Scenario::All) {
         streaming(&args, &mut table).await?;
+    }
+    if matches!(args.scenario, Scenario::Jobs | Scenario::All) {
+        jobs::run(&mut table).await?;
     }
     let report = Report {
         command: std::env::args().collect::<Vec<_>>().join(" "),

@@ -91,6 +91,7 @@ pub(crate) struct Report {
 fn baseline_name(section: &str) -> &'static str {
     match section {
         "streaming" => "direct to the model server",
+        "jobs" => "in-memory channel",
         _ => "bare axum",
     }
 }
