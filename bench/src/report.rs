@@ -126,6 +126,7 @@ pub(crate) fn write(out: &Path, report: &Report) -> Result<String> {
         ));
         for row in report.rows.iter().filter(|r| r.section == section) {
             let comparison = match (row.compare, row.comparison()) {
+                (Compare::Ratio, Some(ratio)) if ratio < 0.01 => format!("{ratio:.5}×"),
                 (Compare::Ratio, Some(ratio)) => format!("{ratio:.2}×"),
                 (Compare::Added, Some(added)) => format!("+{} {}", number(added), row.unit),
                 _ => "—".into(),

@@ -232,22 +232,24 @@ fn held_by(id: Uuid, worker: &str) -> Condition {
         .add(Column::Worker.eq(worker))
 }
 
-/// Due to run: queued and its time has come, or running with an expired lease and attempts left.
+/// Due to run: queued and its time has come. (Jobs whose lease expired are queued again by
+/// `SqlJobQueue::reap_expired` first, so this stays one range of the `jobs_due` index.)
 fn due(now_ms: i64) -> Condition {
-    Condition::any()
-        .add(
-            Condition::all()
-                .add(Column::State.eq(JobState::Queued.as_str()))
-                .add(Column::RunAt.lte(now_ms)),
-        )
-        .add(
-            Condition::all()
-                .add(Column::State.eq(JobState::Running.as_str()))
-                .add(Column::LeaseUntil.lt(now_ms))
-                .add(Expr::col(Column::Attempt).lt(Expr::col(Column::MaxAttempts))),
-        )
+    Condition::all()
+        .add(Column::State.eq(JobState::Queued.as_str()))
+        .add(Column::RunAt.lte(now_ms))
 }
 
+/// Running, but its worker stopped renewing the lease before `now_ms`.
+fn lease_expired(now_ms: i64) -> Condition {
+    Condition::all()
+        .add(Column::State.eq(JobState::Running.as_str()))
+        .add(Column::LeaseUntil.lt(now_ms))
+}
+
+/// Why a job runs again although no worker reported a failure.
+const LOST_LEASE_RETRY: &str =
+    "its worker stopped renewing the lease (killed or stuck); running it again";
 /// Why a job died with its worker.
 const LOST_LEASE: &str =
     "its worker stopped renewing the lease (killed or stuck) on the job's last attempt";
@@ -261,7 +263,8 @@ impl SqlJobQueue {
         self.writer().get_database_backend()
     }
 
-    /// Moves jobs whose lease expired on their last attempt to `dead`, at most once a second.
+    /// At most once a second: jobs whose lease expired run again (queued, keeping their place and
+    /// their attempt count), or are dead when that was their last attempt.
     async fn reap_expired(&self, now_ms: i64) -> Result<(), SeamError> {
         let last = self.last_reap_ms.load(Ordering::Relaxed);
         if now_ms - last < REAP_INTERVAL_MS
@@ -277,9 +280,19 @@ impl SqlJobQueue {
             .col_expr(Column::LastError, Expr::value(LOST_LEASE))
             .col_expr(Column::LeaseUntil, Expr::value(Option::<i64>::None))
             .col_expr(Column::UpdatedAt, Expr::value(now_ms))
-            .filter(Column::State.eq(JobState::Running.as_str()))
-            .filter(Column::LeaseUntil.lt(now_ms))
+            .filter(lease_expired(now_ms))
             .filter(Expr::col(Column::Attempt).gte(Expr::col(Column::MaxAttempts)))
+            .exec(self.writer())
+            .await
+            .map_err(db)?;
+        job::Entity::update_many()
+            .col_expr(Column::State, Expr::value(JobState::Queued.as_str()))
+            .col_expr(Column::LastError, Expr::value(LOST_LEASE_RETRY))
+            .col_expr(Column::LeaseUntil, Expr::value(Option::<i64>::None))
+            .col_expr(Column::Worker, Expr::value(Option::<String>::None))
+            .col_expr(Column::UpdatedAt, Expr::value(now_ms))
+            .filter(lease_expired(now_ms))
+            .filter(Expr::col(Column::Attempt).lt(Expr::col(Column::MaxAttempts)))
             .exec(self.writer())
             .await
             .map_err(db)?;
@@ -333,11 +346,11 @@ impl SqlJobQueue {
         Ok(row.and_then(|r| Uuid::parse_str(&r.id).ok()))
     }
 
-    fn candidate(queues: &[Queue], now_ms: i64) -> sea_orm::Select<job::Entity> {
+    /// The oldest due job of one queue: one probe of the `jobs_due` index (state, queue, run_at).
+    fn candidate(queue: Queue, now_ms: i64) -> sea_orm::Select<job::Entity> {
         job::Entity::find()
-            .filter(Column::Queue.is_in(queues.iter().map(|q| q.rank())))
+            .filter(Column::Queue.eq(queue.rank()))
             .filter(due(now_ms))
-            .order_by(Column::Queue, Order::Asc)
             .order_by(Column::RunAt, Order::Asc)
             .order_by(Column::Id, Order::Asc)
             .limit(1)
@@ -358,20 +371,42 @@ impl SqlJobQueue {
             .filter(due(now_ms))
     }
 
+    async fn lease_from(
+        &self,
+        queue: Queue,
+        worker: &str,
+        lease_until: i64,
+        now_ms: i64,
+    ) -> Result<Option<job::Model>, SeamError> {
+        if self.backend_kind() == DbBackend::MySql {
+            return self
+                .lease_in_transaction(queue, worker, lease_until, now_ms)
+                .await;
+        }
+        let candidate = Self::candidate(queue, now_ms)
+            .select_only()
+            .column(Column::Id)
+            .into_query();
+        // `id = (scalar subquery)`, not `id IN (…)`: PostgreSQL may rescan an `IN` subquery per row,
+        // and each rescan with SKIP LOCKED can pick (and lease) another row.
+        let leased = Self::lease_update(worker, lease_until, now_ms)
+            .filter(Expr::col(Column::Id).eq(Expr::SubQuery(None, Box::new(candidate.into()))))
+            .exec_with_returning(self.writer())
+            .await
+            .map_err(db)?;
+        Ok(leased.into_iter().next())
+    }
+
     /// MySQL has no `UPDATE … RETURNING`: select and lock, update, read back, in one transaction.
     async fn lease_in_transaction(
         &self,
-        queues: &[Queue],
+        queue: Queue,
         worker: &str,
         lease_until: i64,
         now_ms: i64,
     ) -> Result<Option<job::Model>, SeamError> {
         let txn = self.writer().begin().await.map_err(db)?;
-        let Some(row) = Self::candidate(queues, now_ms)
-            .one(&txn)
-            .await
-            .map_err(db)?
-        else {
+        let Some(row) = Self::candidate(queue, now_ms).one(&txn).await.map_err(db)? else {
             txn.commit().await.map_err(db)?;
             return Ok(None);
         };
@@ -436,25 +471,14 @@ impl JobQueue for SqlJobQueue {
         }
         self.reap_expired(now_ms).await?;
         let lease_until = now_ms.saturating_add(millis(lease));
-        let row = if self.backend_kind() == DbBackend::MySql {
-            self.lease_in_transaction(queues, worker, lease_until, now_ms)
-                .await?
-        } else {
-            let candidate = Self::candidate(queues, now_ms)
-                .select_only()
-                .column(Column::Id)
-                .into_query();
-            // `id = (scalar subquery)`, not `id IN (…)`: PostgreSQL may rescan an `IN` subquery per
-            // row, and each rescan with SKIP LOCKED can pick (and lease) another row.
-            Self::lease_update(worker, lease_until, now_ms)
-                .filter(Expr::col(Column::Id).eq(Expr::SubQuery(None, Box::new(candidate.into()))))
-                .exec_with_returning(self.writer())
-                .await
-                .map_err(db)?
-                .into_iter()
-                .next()
-        };
-        row.map(to_leased).transpose()
+        // One queue at a time, most urgent first: each is an ordered index range, where one query
+        // over several queues would sort every due job of them all.
+        for &queue in queues {
+            if let Some(row) = self.lease_from(queue, worker, lease_until, now_ms).await? {
+                return to_leased(row).map(Some);
+            }
+        }
+        Ok(None)
     }
 
     async fn heartbeat(
