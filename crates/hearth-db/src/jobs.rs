@@ -368,7 +368,6 @@ impl SqlJobQueue {
             .col_expr(Column::LeaseUntil, Expr::value(lease_until))
             .col_expr(Column::Attempt, Expr::col(Column::Attempt).add(1))
             .col_expr(Column::UpdatedAt, Expr::value(now_ms))
-            .filter(due(now_ms))
     }
 
     async fn lease_from(
@@ -388,7 +387,10 @@ impl SqlJobQueue {
             .column(Column::Id)
             .into_query();
         // `id = (scalar subquery)`, not `id IN (…)`: PostgreSQL may rescan an `IN` subquery per row,
-        // and each rescan with SKIP LOCKED can pick (and lease) another row.
+        // and each rescan with SKIP LOCKED can pick (and lease) another row. And nothing else in the
+        // outer `WHERE`: a condition on `state` there lets the planner scan the state index and test
+        // every queued row against the id (measured: ~400 jobs/s instead of thousands). The row
+        // lock re-checks the subquery's conditions on PostgreSQL; SQLite has a single writer.
         let leased = Self::lease_update(worker, lease_until, now_ms)
             .filter(Expr::col(Column::Id).eq(Expr::SubQuery(None, Box::new(candidate.into()))))
             .exec_with_returning(self.writer())
@@ -412,6 +414,7 @@ impl SqlJobQueue {
         };
         Self::lease_update(worker, lease_until, now_ms)
             .filter(Column::Id.eq(row.id.clone()))
+            .filter(due(now_ms))
             .exec(&txn)
             .await
             .map_err(db)?;

@@ -73,7 +73,8 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // Leasing scans due jobs by state, then urgency, then time.
+        // Leasing takes the first due job of a queue in (run_at, id) order: with `id` in the index
+        // that is its first entry, not a sort of every job due at the same millisecond.
         manager
             .create_index(
                 Index::create()
@@ -82,6 +83,7 @@ impl MigrationTrait for Migration {
                     .col(Jobs::State)
                     .col(Jobs::Queue)
                     .col(Jobs::RunAt)
+                    .col(Jobs::Id)
                     .to_owned(),
             )
             .await?;
