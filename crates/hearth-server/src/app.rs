@@ -91,13 +91,14 @@ pub struct Application {
 impl Application {
     /// Builds the server from settings that already hold a secret key (see the binary's start-up).
     pub async fn build(settings: Settings) -> Result<Self, StartError> {
-        Self::build_role(settings, Role::Serve).await
+        // Boxed, like the state below: building holds large futures (database, catalogue, queue).
+        Box::pin(Self::build_role(settings, Role::Serve)).await
     }
 
     /// Builds a `hearth worker`: job workers, and an HTTP listener with only the probes (`/health`,
     /// `/ready`, `/metrics`) for orchestrators and autoscalers.
     pub async fn build_worker(settings: Settings) -> Result<Self, StartError> {
-        Self::build_role(settings, Role::Worker).await
+        Box::pin(Self::build_role(settings, Role::Worker)).await
     }
 
     async fn build_role(settings: Settings, role: Role) -> Result<Self, StartError> {
