@@ -77,7 +77,7 @@ impl std::fmt::Debug for RedisJobQueue {
     }
 }
 
-fn unavailable(error: RedisError) -> SeamError {
+pub(crate) fn unavailable(error: RedisError) -> SeamError {
     SeamError::Unavailable {
         service: "redis".into(),
         reason: error.to_string(),
@@ -235,7 +235,7 @@ impl RedisJobQueue {
 }
 
 /// Connects the pool, failing after `timeout` instead of retrying forever.
-async fn tokio_init(pool: &Pool, timeout: Duration) -> Result<(), SeamError> {
+pub(crate) async fn tokio_init(pool: &Pool, timeout: Duration) -> Result<(), SeamError> {
     match tokio::time::timeout(timeout, pool.init()).await {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(error)) => Err(unavailable(error)),

@@ -16,13 +16,14 @@ use axum::serve::ListenerExt;
 use hearth_bus::LocalBus;
 use hearth_config::{
     ConfigError, ContentExtractionEngine, JobQueueBackend, RagEmbeddingEngine, Settings,
-    StorageProvider, VectorDb,
+    StorageProvider, VectorDb, WebsocketManager,
 };
 use hearth_core::seams::Coordinator;
 use hearth_core::time::unix_now;
 use hearth_db::{DbError, Store};
 use hearth_jobs::{Jobs, WorkerOptions, WorkerPool, builtin_registry, default_schedules};
 use hearth_models::KeyCipher;
+use hearth_redis::RedisBus;
 use tokio::net::TcpListener;
 use tower::Layer;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -67,6 +68,8 @@ pub enum StartError {
     Models(String),
     #[error(transparent)]
     Jobs(#[from] hearth_jobs::OpenError),
+    #[error("cannot connect the event bus (WEBSOCKET_MANAGER=redis): {0}")]
+    Coordination(String),
 }
 
 /// What a process is for.
@@ -254,20 +257,19 @@ pub fn check_supported(settings: &Settings) -> Result<(), StartError> {
         )
     }
     let mut unsupported = Vec::new();
-    // REDIS_URL serves the job queue (JOB_QUEUE=redis); Redis coordination comes with scale-out.
-    if settings.redis.redis_url.is_some() && settings.jobs.job_queue != JobQueueBackend::Redis {
+    // REDIS_URL serves the job queue (JOB_QUEUE=redis) and realtime events (WEBSOCKET_MANAGER=redis);
+    // the rest of Redis coordination (revocation fast path, settings, rate limits) comes with
+    // scale-out, so a REDIS_URL that neither uses would silently do nothing.
+    if settings.redis.redis_url.is_some()
+        && settings.jobs.job_queue != JobQueueBackend::Redis
+        && settings.redis.websocket_manager != WebsocketManager::Redis
+    {
         unsupported.push(
-            "REDIS_URL for coordination (it is used only with JOB_QUEUE=redis so far)".to_owned(),
+            "REDIS_URL for anything but JOB_QUEUE=redis and WEBSOCKET_MANAGER=redis".to_owned(),
         );
     }
     if !settings.redis.redis_sentinel_hosts.is_empty() || settings.redis.redis_cluster {
         unsupported.push("REDIS_SENTINEL_HOSTS/REDIS_CLUSTER".to_owned());
-    }
-    if settings.redis.websocket_manager != hearth_config::WebsocketManager::Local {
-        unsupported.push(setting(
-            "WEBSOCKET_MANAGER",
-            &settings.redis.websocket_manager,
-        ));
     }
     if settings.vector.vector_db != VectorDb::Embedded {
         unsupported.push(setting("VECTOR_DB", &settings.vector.vector_db));
@@ -331,7 +333,19 @@ async fn build_state(settings: Settings, store: Store) -> Result<AppState, Start
     );
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     let jobs = Jobs::new(hearth_jobs::open_queue(&settings, &store).await?);
-    let bus: Arc<dyn Coordinator> = Arc::new(LocalBus::new());
+    let bus: Arc<dyn Coordinator> = match settings.redis.websocket_manager {
+        WebsocketManager::Local => Arc::new(LocalBus::new()),
+        WebsocketManager::Redis => {
+            let url = settings.redis.redis_url.as_ref().ok_or_else(|| {
+                StartError::Unsupported("WEBSOCKET_MANAGER=redis needs REDIS_URL".into())
+            })?;
+            let timeout = Duration::from_secs(settings.redis.redis_socket_connect_timeout);
+            let bus = RedisBus::connect(url.expose(), timeout, &settings.redis.redis_key_prefix)
+                .await
+                .map_err(|e| StartError::Coordination(e.to_string()))?;
+            Arc::new(bus)
+        }
+    };
     Ok(AppState {
         jobs,
         bus,

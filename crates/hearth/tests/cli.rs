@@ -131,6 +131,11 @@ async fn bad_configuration_is_refused_with_a_one_line_reason() {
         ),
         (&[("LOG_LEVEL", "info,[[[")], "LOG_LEVEL"),
         (
+            &[("REDIS_URL", "redis://127.0.0.1:6379")],
+            "REDIS_URL for anything but JOB_QUEUE=redis and WEBSOCKET_MANAGER=redis",
+        ),
+        (&[("JOB_QUEUE", "redis")], "JOB_QUEUE=redis needs REDIS_URL"),
+        (
             &[("HEARTH_CONFIG_FILE", "/nonexistent/hearth.toml")],
             "cannot read config file",
         ),

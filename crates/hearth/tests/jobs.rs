@@ -254,3 +254,73 @@ async fn a_worker_on_sqlite_is_refused_with_the_reason() {
         "{stderr}"
     );
 }
+
+/// With `WEBSOCKET_MANAGER=redis`, the progress of a job run by a separate `hearth worker` reaches
+/// the owner's WebSocket on `hearth serve`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_separate_workers_events_reach_the_websocket_through_redis() {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let db = TestDatabase::create(Backend::Postgres).await;
+    let dir = tempfile::tempdir().unwrap();
+    let env = with(
+        &shared_env(&db, QueueOn::Database),
+        &[
+            ("WEBSOCKET_MANAGER", "redis"),
+            ("REDIS_URL", hearth_testkit::redis_url().leak()),
+            ("REDIS_KEY_PREFIX", hearth_testkit::unique_prefix().leak()),
+        ],
+    );
+    let mut serve = Hearth::spawn(
+        dir.path(),
+        &[],
+        &with(&env, &[("HEARTH_INLINE_WORKER", "false")]),
+    );
+    let api = Api::connect(serve.base_url().await).await;
+    let ready = api
+        .client
+        .get(format!("{}/ready", api.base))
+        .send()
+        .await
+        .unwrap();
+    let ready: Value = ready.json().await.unwrap();
+    assert_eq!(ready["checks"]["coordination"], "ok", "{ready}");
+    let mut worker = Hearth::spawn(dir.path(), &["worker"], &env);
+    worker.base_url().await;
+    let url = format!(
+        "{}/api/v1/realtime/ws?token={}",
+        api.base.replacen("http", "ws", 1),
+        api.token
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let mut next = async || loop {
+        match socket.next().await.expect("the socket stays open").unwrap() {
+            Message::Text(text) => return serde_json::from_str::<Value>(&text).unwrap(),
+            Message::Ping(payload) => socket.send(Message::Pong(payload)).await.unwrap(),
+            _ => {}
+        }
+    };
+    assert_eq!(next().await["type"], "hello");
+    let id = api.canaries(json!({"count": 1})).await.remove(0);
+    let mut types = Vec::new();
+    loop {
+        let event = next().await;
+        assert_eq!(event["job_id"], id.as_str(), "{event}");
+        types.push(event["type"].as_str().unwrap().to_owned());
+        if event["type"] == "job.succeeded" {
+            break;
+        }
+    }
+    assert_eq!(
+        types,
+        [
+            "job.progress",
+            "job.progress",
+            "job.progress",
+            "job.succeeded"
+        ]
+    );
+    assert!(worker.terminate().await.success());
+    assert!(serve.terminate().await.success());
+}

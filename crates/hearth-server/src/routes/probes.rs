@@ -39,6 +39,15 @@ async fn health() -> Json<Health> {
     Json(Health { status: true })
 }
 
+/// `ok`, or why a dependency's check failed or did not answer in time.
+async fn verdict<E: std::fmt::Display>(check: impl Future<Output = Result<(), E>>) -> String {
+    match tokio::time::timeout(READY_CHECK_TIMEOUT, check).await {
+        Ok(Ok(())) => "ok".to_owned(),
+        Ok(Err(error)) => error.to_string(),
+        Err(_) => format!("no answer within {} s", READY_CHECK_TIMEOUT.as_secs()),
+    }
+}
+
 /// Readiness, with each dependency's state.
 #[derive(Debug, Serialize, ToSchema)]
 struct Readiness {
@@ -60,19 +69,9 @@ struct Readiness {
 )]
 async fn ready(State(state): State<AppState>) -> Response {
     let mut checks = BTreeMap::new();
-    let database = match tokio::time::timeout(READY_CHECK_TIMEOUT, state.store.ping()).await {
-        Ok(Ok(())) => "ok".to_owned(),
-        Ok(Err(error)) => error.to_string(),
-        Err(_) => format!("no answer within {} s", READY_CHECK_TIMEOUT.as_secs()),
-    };
-    checks.insert("database", database);
-    let queue = state.jobs.queue();
-    let job_queue = match tokio::time::timeout(READY_CHECK_TIMEOUT, queue.check()).await {
-        Ok(Ok(())) => "ok".to_owned(),
-        Ok(Err(error)) => error.to_string(),
-        Err(_) => format!("no answer within {} s", READY_CHECK_TIMEOUT.as_secs()),
-    };
-    checks.insert("job_queue", job_queue);
+    checks.insert("database", verdict(state.store.ping()).await);
+    checks.insert("job_queue", verdict(state.jobs.queue().check()).await);
+    checks.insert("coordination", verdict(state.bus.check()).await);
     if state.lifecycle.is_stopping() {
         checks.insert("server", "shutting down".to_owned());
     }
