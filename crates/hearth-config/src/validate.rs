@@ -104,6 +104,9 @@ impl Settings {
         if jobs.job_poll_interval.0.is_zero() {
             refuse("JOB_POLL_INTERVAL must be longer than 0".into());
         }
+        if sqlite && !self.core.hearth_inline_worker {
+            refuse("HEARTH_INLINE_WORKER=false on SQLite leaves no process to run background jobs: `hearth worker` needs a database that processes share; keep the workers in `hearth serve` or point DATABASE_URL at PostgreSQL or MariaDB".into());
+        }
         if sqlite && redis_configured {
             warn("Redis is configured but the database is SQLite, which serves a single process; switch DATABASE_URL to PostgreSQL before running replicas".into());
         }
@@ -287,6 +290,10 @@ mod tests {
             (
                 vec![("JOB_QUEUE", "redis")],
                 "JOB_QUEUE=redis needs REDIS_URL",
+            ),
+            (
+                vec![("HEARTH_INLINE_WORKER", "false")],
+                "leaves no process to run background jobs",
             ),
             (
                 vec![
