@@ -4,6 +4,7 @@
 //! comment: it becomes the field's entry in `docs/configuration.md`.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -231,6 +232,9 @@ pub struct StorageSettings {
     pub azure_storage_container_name: Option<String>,
     /// Azure Blob Storage account key.
     pub azure_storage_key: Option<Secret>,
+    /// How long an unfinished resumable upload is kept after it was created (its parts under
+    /// `uploads/` are then deleted).
+    pub file_upload_expiry: HumanDuration,
 }
 
 impl Default for StorageSettings {
@@ -249,6 +253,7 @@ impl Default for StorageSettings {
             azure_storage_endpoint: None,
             azure_storage_container_name: None,
             azure_storage_key: None,
+            file_upload_expiry: HumanDuration(Duration::from_secs(48 * 3600)),
         }
     }
 }
@@ -413,6 +418,9 @@ pub struct SecuritySettings {
     pub file_max_size: Option<u64>,
     /// Most files accepted in one upload request.
     pub file_max_count: Option<u32>,
+    /// Drive space each user may fill, in megabytes (the files' sizes; identical files still count for
+    /// each). Unset: no quota. Administrators can set a different quota per user.
+    pub file_user_quota: Option<u64>,
     /// Accepted file extensions, separated by `,` (e.g. `pdf,docx,md`). Empty accepts all.
     #[schemars(extend("x-separator" = ","))]
     pub file_allowed_extensions: Vec<String>,
@@ -440,6 +448,7 @@ impl Default for SecuritySettings {
             default_user_role: DefaultUserRole::Pending,
             file_max_size: None,
             file_max_count: None,
+            file_user_quota: None,
             file_allowed_extensions: Vec::new(),
             enable_profile_image_url_forwarding: false,
             outbound_allow_redirects: false,

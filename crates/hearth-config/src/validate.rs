@@ -149,6 +149,16 @@ impl Settings {
             ),
             _ => {}
         }
+        if storage.file_upload_expiry.0.as_secs() < 60 {
+            refuse("FILE_UPLOAD_EXPIRY must be at least 1m: clients need time to resume".into());
+        }
+        let security = &self.security;
+        if security.file_max_size == Some(0) {
+            refuse("FILE_MAX_SIZE=0 would refuse every upload; unset it for no limit".into());
+        }
+        if security.file_max_count == Some(0) {
+            refuse("FILE_MAX_COUNT=0 would refuse every upload; unset it for no limit".into());
+        }
 
         let rag = &self.rag;
         if rag.content_extraction_engine == ContentExtractionEngine::Tika

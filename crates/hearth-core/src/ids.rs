@@ -87,6 +87,14 @@ id_type!(
     /// A folder of chats.
     FolderId
 );
+id_type!(
+    /// A file in the drive; while it is being uploaded, also the id of its resumable upload.
+    FileId
+);
+id_type!(
+    /// A folder of the drive (a tree per user, separate from chat folders).
+    DriveFolderId
+);
 
 impl TenantId {
     /// The tenant created by the first migration; single-organisation installs use only this one.

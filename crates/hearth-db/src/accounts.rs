@@ -210,6 +210,8 @@ impl Store {
         if current.role == Role::Admin {
             ensure_another_admin(&txn, tenant_id, id).await?;
         }
+        // Their files' references go with them; the chunks nobody else holds are then collected.
+        crate::drive::remove_user_drive(&txn, tenant_id, id, now).await?;
         user::Entity::delete_by_id(id.to_string())
             .exec(&txn)
             .await?;

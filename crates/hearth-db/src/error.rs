@@ -11,6 +11,9 @@ pub enum DbError {
     /// The thing to act on does not exist.
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// Storing this would take the user past their storage quota (bytes).
+    #[error("the storage quota is exceeded: {used} of {quota} bytes are used")]
+    QuotaExceeded { used: u64, quota: u64 },
     /// No connection became free within `DATABASE_POOL_TIMEOUT`.
     #[error("the database is busy: no connection became free in time")]
     PoolTimeout,

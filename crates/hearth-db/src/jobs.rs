@@ -118,7 +118,7 @@ impl Store {
     }
 
     /// The type to cast sums to so that every backend returns a 64-bit integer.
-    fn bigint_type(&self) -> &'static str {
+    pub(crate) fn bigint_type(&self) -> &'static str {
         match self.writer.get_database_backend() {
             DbBackend::MySql => "SIGNED",
             _ => "BIGINT",

@@ -15,8 +15,8 @@ use axum::response::{IntoResponse, Response};
 use axum::serve::ListenerExt;
 use hearth_bus::LocalBus;
 use hearth_config::{
-    ConfigError, ContentExtractionEngine, JobQueueBackend, RagEmbeddingEngine, Settings,
-    StorageProvider, VectorDb, WebsocketManager,
+    ConfigError, ContentExtractionEngine, JobQueueBackend, RagEmbeddingEngine, Settings, VectorDb,
+    WebsocketManager,
 };
 use hearth_core::seams::Coordinator;
 use hearth_core::time::unix_now;
@@ -24,6 +24,7 @@ use hearth_db::{DbError, Store};
 use hearth_jobs::{Jobs, WorkerOptions, WorkerPool, builtin_registry, default_schedules};
 use hearth_models::KeyCipher;
 use hearth_redis::RedisBus;
+use hearth_storage::{Drive, Limits};
 use tokio::net::TcpListener;
 use tower::Layer;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -70,6 +71,8 @@ pub enum StartError {
     Jobs(#[from] hearth_jobs::OpenError),
     #[error("cannot connect the event bus (WEBSOCKET_MANAGER=redis): {0}")]
     Coordination(String),
+    #[error(transparent)]
+    Storage(#[from] hearth_storage::OpenStoreError),
 }
 
 /// What a process is for.
@@ -274,12 +277,6 @@ pub fn check_supported(settings: &Settings) -> Result<(), StartError> {
     if settings.vector.vector_db != VectorDb::Embedded {
         unsupported.push(setting("VECTOR_DB", &settings.vector.vector_db));
     }
-    if settings.storage.storage_provider != StorageProvider::Local {
-        unsupported.push(setting(
-            "STORAGE_PROVIDER",
-            &settings.storage.storage_provider,
-        ));
-    }
     if settings.rag.content_extraction_engine != ContentExtractionEngine::Builtin {
         unsupported.push(setting(
             "CONTENT_EXTRACTION_ENGINE",
@@ -346,7 +343,14 @@ async fn build_state(settings: Settings, store: Store) -> Result<AppState, Start
             Arc::new(bus)
         }
     };
+    let blobs = hearth_storage::open_blob_store(&settings.storage, &settings.core.data_dir)?;
+    let drive = Drive::new(
+        store.clone(),
+        Arc::new(blobs),
+        Limits::from_settings(&settings),
+    );
     Ok(AppState {
+        drive,
         jobs,
         bus,
         tokens: Arc::new(TokenService::new(&secret, settings.core.jwt_expires_in.0)),
@@ -435,11 +439,14 @@ async fn purge_expired_sessions(store: Store) {
 /// The worker pool of a process: the built-in jobs' handlers and schedules, on the state's queue.
 pub fn worker_pool(state: &AppState) -> WorkerPool {
     let settings = &state.settings;
-    let registry = builtin_registry(
+    let mut registry = builtin_registry(
         state.store.clone(),
         state.jobs.queue().clone(),
         settings.jobs.job_retention.0,
     );
+    hearth_storage::jobs::register(&mut registry, state.drive.clone());
+    let mut schedules = default_schedules();
+    schedules.extend(hearth_storage::jobs::schedules());
     let mut options = WorkerOptions::from_settings(settings);
     if state.store.backend_name() == "sqlite"
         && settings.jobs.job_queue == JobQueueBackend::Database
@@ -455,5 +462,5 @@ pub fn worker_pool(state: &AppState) -> WorkerPool {
         state.metrics.jobs.clone(),
         options,
     )
-    .with_schedules(default_schedules())
+    .with_schedules(schedules)
 }

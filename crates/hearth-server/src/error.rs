@@ -6,6 +6,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hearth_core::seams::SeamError;
 use hearth_db::DbError;
+use hearth_storage::DriveError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -33,10 +34,22 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("{0}")]
     Conflict(String),
+    /// The thing existed but is gone for good (an expired upload).
+    #[error("{0}")]
+    Gone(String),
+    /// A required precondition header is missing or unsupported (`Tus-Resumable`).
+    #[error("{0}")]
+    PreconditionFailed(String),
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// The range asked for lies outside the content; the size goes into `Content-Range`.
+    #[error("the requested range is outside the {size}-byte content")]
+    RangeNotSatisfiable { size: u64 },
+    /// The body does not match the checksum the client sent (tus checksum extension: 460).
+    #[error("{0}")]
+    ChecksumMismatch(String),
     /// Well-formed input that breaks a rule (missing field, wrong type, too long…).
     #[error("{0}")]
     Unprocessable(String),
@@ -64,6 +77,12 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Gone(_) => StatusCode::GONE,
+            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
+            ApiError::ChecksumMismatch(_) => {
+                StatusCode::from_u16(460).expect("460 is a valid status code")
+            }
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -90,6 +109,11 @@ impl IntoResponse for ApiError {
             other => other.to_string(),
         };
         let mut response = (status, Json(ErrorBody { detail })).into_response();
+        if let ApiError::RangeNotSatisfiable { size } = &self
+            && let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}"))
+        {
+            response.headers_mut().insert(header::CONTENT_RANGE, value);
+        }
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()
@@ -104,6 +128,11 @@ impl From<DbError> for ApiError {
         match error {
             DbError::Conflict(message) => ApiError::Conflict(message),
             DbError::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
+            DbError::QuotaExceeded { used, quota } => ApiError::PayloadTooLarge(format!(
+                "the storage quota is exceeded: {} of {} used",
+                megabytes(used),
+                megabytes(quota)
+            )),
             DbError::PoolTimeout => {
                 ApiError::ServiceUnavailable("the database is busy; try again shortly".into())
             }
@@ -112,6 +141,47 @@ impl From<DbError> for ApiError {
                 ApiError::ServiceUnavailable("the database is unavailable".into())
             }
             DbError::Corrupt(_) | DbError::Other(_) => ApiError::Internal(error.to_string()),
+        }
+    }
+}
+
+/// Bytes as megabytes with one decimal, for people.
+pub(crate) fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+impl From<DriveError> for ApiError {
+    fn from(error: DriveError) -> Self {
+        match error {
+            DriveError::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
+            DriveError::Expired => ApiError::Gone(error.to_string()),
+            DriveError::OffsetMismatch { .. } | DriveError::Conflict(_) => {
+                ApiError::Conflict(error.to_string())
+            }
+            DriveError::TooLarge(message) => ApiError::PayloadTooLarge(message),
+            DriveError::QuotaExceeded {
+                used,
+                quota,
+                needed,
+            } => ApiError::PayloadTooLarge(format!(
+                "the storage quota is exceeded: {} of {} used, {} more needed",
+                megabytes(used),
+                megabytes(quota),
+                megabytes(needed)
+            )),
+            DriveError::UnsupportedType(message) => ApiError::UnsupportedMediaType(message),
+            DriveError::Invalid(message) => ApiError::Unprocessable(message),
+            DriveError::BadRequest(message) => ApiError::BadRequest(message),
+            DriveError::BodyEnded(_) => ApiError::BadRequest(error.to_string()),
+            DriveError::ChecksumMismatch => ApiError::ChecksumMismatch(error.to_string()),
+            DriveError::Database(db) => db.into(),
+            DriveError::Storage(SeamError::NotFound(key)) => {
+                ApiError::Internal(format!("a stored object is missing: {key}"))
+            }
+            DriveError::Storage(cause) => {
+                tracing::error!(%cause, "file storage unavailable");
+                ApiError::ServiceUnavailable("the file storage is unavailable".into())
+            }
         }
     }
 }

@@ -7,6 +7,7 @@ use hearth_config::Settings;
 use hearth_core::seams::Coordinator;
 use hearth_db::Store;
 use hearth_jobs::Jobs;
+use hearth_storage::Drive;
 
 use crate::auth::ActivityRecorder;
 use crate::auth::password::PasswordHasher;
@@ -30,6 +31,8 @@ pub struct AppState {
     pub jobs: Jobs,
     /// Events and shared state between processes (in-process on embedded defaults).
     pub bus: Arc<dyn Coordinator>,
+    /// Files: uploads, reads, chunks and their collection.
+    pub drive: Drive,
 }
 
 /// Whether the server is draining; `/ready` turns 503 so load balancers stop sending traffic.

@@ -57,27 +57,32 @@ impl fmt::Debug for BlobKey {
 /// What the store knows about an object.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BlobMeta {
+    pub key: BlobKey,
     pub size: u64,
-    pub etag: Option<String>,
+    /// When the object was last written, Unix seconds.
+    pub modified_at: i64,
 }
 
-/// Immutable objects by key. Implementations must make `put` atomic (a reader sees all of an object or
-/// none of it) and `delete` idempotent.
+/// Immutable objects by key. Objects are bounded in size (content chunks, pending upload tails,
+/// avatars), so `put` takes the whole object; large files are many objects (see the drive).
+///
+/// Implementations must make `put` atomic (a reader sees all of an object or none of it) and
+/// `delete` idempotent.
 #[async_trait]
 pub trait BlobStore: Send + Sync + fmt::Debug + 'static {
     /// The backend's name (`local`, `s3`, …) for logs and metrics.
     fn backend(&self) -> &'static str;
     /// Stores an object, replacing any object with the same key.
-    async fn put(&self, key: &BlobKey, data: ByteStream) -> Result<BlobMeta, SeamError>;
-    /// Reads an object, or the byte range of it.
+    async fn put(&self, key: &BlobKey, data: Bytes) -> Result<(), SeamError>;
+    /// Reads an object, or the byte range of it; [`SeamError::NotFound`] when it does not exist.
     async fn get(&self, key: &BlobKey, range: Option<Range<u64>>) -> Result<ByteStream, SeamError>;
     /// Describes an object, or `None` when it does not exist.
     async fn head(&self, key: &BlobKey) -> Result<Option<BlobMeta>, SeamError>;
     /// Deletes an object; deleting a missing object succeeds.
     async fn delete(&self, key: &BlobKey) -> Result<(), SeamError>;
-    /// Keys under a prefix (for garbage collection and expiry sweeps).
-    async fn list(&self, prefix: &str) -> Result<Vec<BlobKey>, SeamError>;
-    /// Whether the store answers, for `/ready`.
+    /// Every object under a prefix (`chunks/`, `uploads/{id}/`), for garbage collection and checks.
+    async fn list(&self, prefix: &str) -> Result<Vec<BlobMeta>, SeamError>;
+    /// Whether the store answers (and accepts our credentials), for `/ready`.
     async fn check(&self) -> Result<(), SeamError>;
 }
 

@@ -3,10 +3,15 @@
 #![allow(unreachable_pub, missing_debug_implementations)]
 
 pub(crate) mod api_key;
+pub(crate) mod avatar;
+pub(crate) mod blob_chunk;
 pub(crate) mod chat;
 pub(crate) mod chat_share;
 pub(crate) mod chat_tag;
 pub(crate) mod connection;
+pub(crate) mod drive_folder;
+pub(crate) mod file;
+pub(crate) mod file_chunk;
 pub(crate) mod folder;
 pub(crate) mod group;
 pub(crate) mod group_member;
@@ -15,5 +20,6 @@ pub(crate) mod job_canary;
 pub(crate) mod message;
 pub(crate) mod model_override;
 pub(crate) mod session;
+pub(crate) mod storage_usage;
 pub(crate) mod tenant;
 pub(crate) mod user;

@@ -7,6 +7,7 @@
 mod m20261122_000001_accounts;
 mod m20261122_000002_chat;
 mod m20261122_000003_jobs;
+mod m20261201_000004_drive;
 
 use sea_orm_migration::prelude::*;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_accounts::Migration),
             Box::new(m20261122_000002_chat::Migration),
             Box::new(m20261122_000003_jobs::Migration),
+            Box::new(m20261201_000004_drive::Migration),
         ]
     }
 

@@ -5,11 +5,13 @@ mod auths;
 mod chats;
 mod completions;
 mod connections;
+mod files;
 mod groups;
 mod jobs;
 mod models;
 mod probes;
 mod realtime;
+mod tus;
 mod users;
 
 use std::sync::Arc;
@@ -43,6 +45,8 @@ use crate::{ApiError, AppState, metrics};
         (name = "chat", description = "OpenAI-compatible chat completions"),
         (name = "chats", description = "Chat history, folders, tags and share links"),
         (name = "jobs", description = "Background jobs (admin role)"),
+        (name = "files", description = "The drive: uploads, downloads, folders, quotas, avatars, storage collection"),
+        (name = "tus", description = "Resumable uploads (tus 1.0: creation, creation-with-upload, termination, checksum, expiration)"),
         (name = "realtime", description = "The WebSocket of a user's events"),
     )
 )]
@@ -82,6 +86,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(completions::routes())
         .merge(chats::routes())
         .merge(jobs::routes())
+        .merge(files::routes())
+        .merge(tus::routes())
         .merge(realtime::routes())
 }
 

@@ -72,6 +72,7 @@ async fn ready(State(state): State<AppState>) -> Response {
     checks.insert("database", verdict(state.store.ping()).await);
     checks.insert("job_queue", verdict(state.jobs.queue().check()).await);
     checks.insert("coordination", verdict(state.bus.check()).await);
+    checks.insert("storage", verdict(state.drive.blobs().check()).await);
     if state.lifecycle.is_stopping() {
         checks.insert("server", "shutting down".to_owned());
     }
