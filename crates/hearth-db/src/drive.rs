@@ -1000,7 +1000,11 @@ async fn advance(
             Expr::col(file::Column::ReservedBytes).add(to_i64(progress.reserve)),
         )
         .col_expr(file::Column::UpdatedAt, Expr::value(now));
-    if let Some(expires_at) = progress.expires_at {
+    let expires_at = match completion {
+        Some(_) => Some(None),
+        None => progress.expires_at.map(Some),
+    };
+    if let Some(expires_at) = expires_at {
         update = update.col_expr(file::Column::ExpiresAt, Expr::value(expires_at));
     }
     if let Some(done) = completion {
@@ -1014,8 +1018,6 @@ async fn advance(
                 file::Column::UploadToken,
                 Expr::value(Option::<String>::None),
             )
-            .col_expr(file::Column::TailKey, Expr::value(Option::<String>::None))
-            .col_expr(file::Column::ExpiresAt, Expr::value(Option::<i64>::None))
             .col_expr(file::Column::Etag, Expr::value(done.etag.clone()))
             .col_expr(
                 file::Column::ContentType,
@@ -1121,7 +1123,8 @@ async fn ensure_usage_row(
             storage_usage::Column::TenantId,
             storage_usage::Column::UserId,
         ])
-        .do_nothing()
+        // A no-op update rather than `do_nothing`, which sea-query renders as invalid SQL for MariaDB.
+        .update_column(storage_usage::Column::TenantId)
         .to_owned(),
     )
     .exec_without_returning(txn)

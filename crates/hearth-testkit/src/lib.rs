@@ -208,6 +208,27 @@ pub fn redis_url() -> String {
     std::env::var("HEARTH_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 }
 
+/// Storage settings for the real S3 server tests use (SeaweedFS, started by `scripts/s3.sh`;
+/// `HEARTH_TEST_S3_*` override it), under a key prefix no other test uses.
+pub fn s3_storage() -> hearth_config::StorageSettings {
+    #[allow(clippy::disallowed_methods)] // tests choose their servers from the environment
+    let var =
+        |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
+    hearth_config::StorageSettings {
+        storage_provider: hearth_config::StorageProvider::S3,
+        s3_bucket_name: Some(var("HEARTH_TEST_S3_BUCKET", "hearth")),
+        s3_region_name: Some("us-east-1".into()),
+        s3_endpoint_url: Some(var("HEARTH_TEST_S3_ENDPOINT", "http://127.0.0.1:8333")),
+        s3_access_key_id: Some(var("HEARTH_TEST_S3_ACCESS_KEY", "hearthkey")),
+        s3_secret_access_key: Some(Secret::new(var(
+            "HEARTH_TEST_S3_SECRET_KEY",
+            "hearthsecret",
+        ))),
+        s3_key_prefix: Some(unique_prefix()),
+        ..hearth_config::StorageSettings::default()
+    }
+}
+
 /// A key prefix no other test uses.
 pub fn unique_prefix() -> String {
     format!("hearth_t_{}", uuid::Uuid::now_v7().simple())

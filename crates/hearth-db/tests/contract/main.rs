@@ -4,4 +4,5 @@
 mod accounts;
 mod chats;
 mod common;
+mod drive;
 mod models;

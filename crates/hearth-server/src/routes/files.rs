@@ -33,7 +33,9 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .layer(DefaultBodyLimit::disable());
     let avatars = OpenApiRouter::new()
         .routes(routes!(put_avatar, delete_avatar))
-        .layer(DefaultBodyLimit::max(hearth_storage::MAX_AVATAR_BYTES + 1));
+        // Read a somewhat larger body whole, so a too-large image gets its 413 as a clean answer rather
+        // than a connection closed mid-upload.
+        .layer(DefaultBodyLimit::max(AVATAR_BODY_LIMIT));
     OpenApiRouter::new()
         .merge(uploads)
         .merge(avatars)
@@ -47,6 +49,9 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(collect))
         .routes(routes!(check))
 }
+
+/// Bodies read whole on the avatar route (larger ones are cut off).
+const AVATAR_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 pub(crate) fn owner(caller: &Authenticated) -> Owner {
     Owner {

@@ -100,6 +100,11 @@ impl TestApp {
         }
     }
 
+    /// The settings the server runs with.
+    pub(crate) fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
     pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
