@@ -572,7 +572,28 @@ impl<'a> Writer<'a> {
         self.defer = checksum.is_some();
         let mut hasher = checksum.as_ref().map(Checksum::hasher);
         let ended = loop {
-            match body.next().await {
+            // While waiting for more bytes, acknowledge each chunk as soon as it is stored, so a
+            // client that stalls or vanishes has every whole chunk it sent counted.
+            let next = match self.in_flight.front_mut() {
+                Some(front) if !self.defer => tokio::select! {
+                    biased;
+                    done = front => Err(done),
+                    item = body.next() => Ok(item),
+                },
+                _ => Ok(body.next().await),
+            };
+            let next = match next {
+                Ok(item) => item,
+                Err(done) => {
+                    self.in_flight.pop_front();
+                    if let Err(error) = self.settled(done).await {
+                        self.abort().await;
+                        return Err(error);
+                    }
+                    continue;
+                }
+            };
+            match next {
                 None => break None,
                 Some(Ok(bytes)) => {
                     if let Some(hasher) = hasher.as_mut() {
@@ -685,9 +706,16 @@ impl<'a> Writer<'a> {
         let Some(task) = self.in_flight.pop_front() else {
             return Ok(());
         };
-        let stored = task
-            .await
-            .map_err(|e| DriveError::Storage(SeamError::Backend(e.to_string())))??;
+        let done = task.await;
+        self.settled(done).await
+    }
+
+    /// Acknowledges a finished chunk task (or keeps it for later while a checksum is pending).
+    async fn settled(
+        &mut self,
+        done: Result<Result<StoredChunk, DriveError>, tokio::task::JoinError>,
+    ) -> Result<(), DriveError> {
+        let stored = done.map_err(|e| DriveError::Storage(SeamError::Backend(e.to_string())))??;
         if self.defer {
             self.unacknowledged.push(stored);
             return Ok(());
