@@ -388,7 +388,7 @@ impl Store {
             None => {}
             Some(None) => query = query.filter(file::Column::FolderId.is_null()),
             Some(Some(folder)) => {
-                query = query.filter(file::Column::FolderId.eq(folder.to_string()))
+                query = query.filter(file::Column::FolderId.eq(folder.to_string()));
             }
         }
         let total = query.clone().count(&self.reader).await?;

@@ -348,10 +348,10 @@ async fn tuspy_resumes_a_killed_200_mb_upload(backend: Backend, storage: Storage
         if let Some(u) = line.strip_prefix("URL ") {
             url = u.to_owned();
         }
-        if let Some(offset) = line.strip_prefix("OFFSET ") {
-            if offset.parse::<u64>().unwrap() > 60 * 1024 * 1024 {
-                break;
-            }
+        if let Some(offset) = line.strip_prefix("OFFSET ")
+            && offset.parse::<u64>().unwrap() > 60 * 1024 * 1024
+        {
+            break;
         }
     }
     assert!(!url.is_empty(), "tuspy printed its upload URL");
