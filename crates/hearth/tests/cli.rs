@@ -126,9 +126,14 @@ async fn bad_configuration_is_refused_with_a_one_line_reason() {
             "VECTOR_DB: unknown variant `milvus`",
         ),
         (
-            &[("STORAGE_PROVIDER", "s3"), ("S3_BUCKET_NAME", "b")],
-            "does not include STORAGE_PROVIDER=s3",
+            &[("STORAGE_PROVIDER", "s3")],
+            "STORAGE_PROVIDER=s3 needs S3_BUCKET_NAME",
         ),
+        (
+            &[("VECTOR_DB", "pgvector")],
+            "VECTOR_DB=pgvector needs PGVECTOR_DB_URL",
+        ),
+        (&[("FILE_MAX_SIZE", "0")], "FILE_MAX_SIZE=0"),
         (&[("LOG_LEVEL", "info,[[[")], "LOG_LEVEL"),
         (
             &[("REDIS_URL", "redis://127.0.0.1:6379")],
