@@ -597,21 +597,8 @@ impl Store {
             return Err(DbError::NotFound("folder"));
         }
         if let Some(Some(parent)) = parent_id {
-            if !folders.iter().any(|f| f.id == parent) {
-                return Err(DbError::NotFound("folder"));
-            }
-            let mut ancestor = Some(parent);
-            while let Some(current) = ancestor {
-                if current == id {
-                    return Err(DbError::Conflict(
-                        "a folder cannot move into itself or its subfolders".into(),
-                    ));
-                }
-                ancestor = folders
-                    .iter()
-                    .find(|f| f.id == current)
-                    .and_then(|f| f.parent_id);
-            }
+            let tree: Vec<_> = folders.iter().map(|f| (f.id, f.parent_id)).collect();
+            check_folder_move(&tree, id, parent)?;
         }
         let mut update =
             folder::Entity::update_many().col_expr(folder::Column::UpdatedAt, Expr::value(now));
@@ -802,6 +789,31 @@ fn to_folder(row: folder::Model) -> Result<Folder, DbError> {
         created_at: row.created_at,
         updated_at: row.updated_at,
     })
+}
+
+/// Refuses to move folder `id` under `parent` when `parent` is not in the tree (`(id, parent)` pairs
+/// of the user's folders) or is `id` itself or one of its subfolders. Chat and drive folders share it.
+pub(crate) fn check_folder_move<I: Copy + PartialEq>(
+    tree: &[(I, Option<I>)],
+    id: I,
+    parent: I,
+) -> Result<(), DbError> {
+    if !tree.iter().any(|(f, _)| *f == parent) {
+        return Err(DbError::NotFound("folder"));
+    }
+    let mut ancestor = Some(parent);
+    while let Some(current) = ancestor {
+        if current == id {
+            return Err(DbError::Conflict(
+                "a folder cannot move into itself or its subfolders".into(),
+            ));
+        }
+        ancestor = tree
+            .iter()
+            .find(|(f, _)| *f == current)
+            .and_then(|(_, p)| *p);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

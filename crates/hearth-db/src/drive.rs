@@ -198,8 +198,7 @@ impl Store {
             .await?
             .ok_or(DbError::NotFound("file"))?;
         let file = to_file(row)?;
-        let whole_chunks = file.offset / u64::from(std::cmp::max(file.chunk_size, 1));
-        release_chunks(&txn, tenant_id, id, Some(whole_chunks)).await?;
+        release_unacknowledged_chunks(&txn, &file).await?;
         txn.commit().await?;
         Ok(Some((file, token)))
     }
@@ -342,12 +341,12 @@ impl Store {
             return Ok(());
         }
         let row = file::Entity::find_by_id(id.to_string())
+            .filter(file::Column::TenantId.eq(tenant_id.to_string()))
             .one(&txn)
             .await?
             .ok_or(DbError::NotFound("file"))?;
         let file = to_file(row)?;
-        let whole_chunks = file.offset / u64::from(std::cmp::max(file.chunk_size, 1));
-        release_chunks(&txn, tenant_id, id, Some(whole_chunks)).await?;
+        release_unacknowledged_chunks(&txn, &file).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -695,21 +694,8 @@ impl Store {
         }
         let folders = folders_of(&txn, tenant_id, user_id).await?;
         if let Some(Some(parent)) = parent_id {
-            if !folders.iter().any(|f| f.id == parent) {
-                return Err(DbError::NotFound("folder"));
-            }
-            let mut ancestor = Some(parent);
-            while let Some(current) = ancestor {
-                if current == id {
-                    return Err(DbError::Conflict(
-                        "a folder cannot move into itself or its subfolders".into(),
-                    ));
-                }
-                ancestor = folders
-                    .iter()
-                    .find(|f| f.id == current)
-                    .and_then(|f| f.parent_id);
-            }
+            let tree: Vec<_> = folders.iter().map(|f| (f.id, f.parent_id)).collect();
+            crate::chats::check_folder_move(&tree, id, parent)?;
         }
         let folder = folders
             .into_iter()
@@ -908,6 +894,15 @@ async fn remove_file(
             .await?;
     }
     Ok(Some(removed))
+}
+
+/// Releases the chunk positions an interrupted request claimed past the acknowledged offset.
+async fn release_unacknowledged_chunks(
+    txn: &impl ConnectionTrait,
+    file: &StoredFile,
+) -> Result<(), DbError> {
+    let whole_chunks = file.offset / u64::from(std::cmp::max(file.chunk_size, 1));
+    release_chunks(txn, file.tenant_id, file.id, Some(whole_chunks)).await
 }
 
 /// Deletes a file's chunk positions from `from_seq` on (all with `None`) and takes their references
