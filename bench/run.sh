@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
-# Builds the release binaries and runs the benchmark; results go to bench/results/latest.{md,json}.
+# Builds the release binaries, starts SeaweedFS (scripts/s3.sh) unless an S3 store already answers
+# on 127.0.0.1:8333, and runs the benchmark; results go to bench/results/latest.{md,json}.
 # Pass --only-hearth for a quick check, or any other hearth-bench flag (see `--help`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
 cargo build --release --locked -p hearth -p hearth-bench -p hearth-fakes
+
+# S3 for the files scenario. s3.sh prints `started` only when it launched SeaweedFS itself: then stop
+# it when this run ends, however it ends; one that was already up is left alone. (Assigned first, so
+# that set -e stops the run when s3.sh fails.)
+s3_started=$(scripts/s3.sh start)
+if [ "$s3_started" = started ]; then
+  trap 'scripts/s3.sh stop' EXIT
+fi
 "$CARGO_TARGET_DIR/release/hearth-bench" "$@"

@@ -8,9 +8,13 @@
 //!   with how much memory.
 //! - `jobs`: the job queue on SQLite, PostgreSQL and Redis beside an in-memory channel: jobs per
 //!   second and enqueue-to-start latency.
+//! - `files`: a large file (1 GiB by default) uploaded as a streamed multipart form and downloaded
+//!   through Hearth, on local storage and on S3 (SeaweedFS), beside the same bytes written and read
+//!   directly with `object_store` on the same store; and Hearth's peak memory during the upload.
 //!
-//! Run it with `bench/run.sh` (which builds the release binaries first).
+//! Run it with `bench/run.sh` (which builds the release binaries first, and starts SeaweedFS).
 
+mod files;
 mod jobs;
 mod load;
 mod report;
@@ -50,6 +54,9 @@ struct Args {
     /// Most streams held open at once in the streaming scenario.
     #[arg(long, default_value_t = 10_000)]
     max_streams: usize,
+    /// Size in MiB of the file uploaded and downloaded in the files scenario.
+    #[arg(long, default_value_t = 1024)]
+    file_mb: u64,
     /// Directory for `latest.md` and `latest.json`.
     #[arg(long, default_value = "bench/results")]
     out: PathBuf,
@@ -60,6 +67,7 @@ enum Scenario {
     Basics,
     Streaming,
     Jobs,
+    Files,
     All,
 }
 
@@ -102,6 +110,9 @@ async fn main() -> Result<()> {
     }
     if matches!(args.scenario, Scenario::Jobs | Scenario::All) {
         jobs::run(&mut table).await?;
+    }
+    if matches!(args.scenario, Scenario::Files | Scenario::All) {
+        files::run(args.file_mb, &mut table).await?;
     }
     let report = Report {
         command: std::env::args().collect::<Vec<_>>().join(" "),

@@ -92,6 +92,7 @@ fn baseline_name(section: &str) -> &'static str {
     match section {
         "streaming" => "direct to the model server",
         "jobs" => "in-memory channel",
+        "files" => "object_store directly, same store",
         _ => "bare axum",
     }
 }

@@ -1,7 +1,7 @@
 //! The processes under test: Hearth, the bare-axum baseline and fake model servers, started from the
 //! release binaries next to the harness, each in a fresh directory.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -43,7 +43,7 @@ impl Binary {
 pub(crate) struct Server {
     child: Child,
     pub(crate) addr: String,
-    _data: tempfile::TempDir,
+    data: tempfile::TempDir,
     pub(crate) time_to_health: Duration,
     pub(crate) time_to_ready: Option<Duration>,
 }
@@ -92,7 +92,7 @@ impl Server {
         Ok(Self {
             child,
             addr,
-            _data: data,
+            data,
             time_to_health,
             time_to_ready,
         })
@@ -100,6 +100,12 @@ impl Server {
 
     pub(crate) fn pid(&self) -> Result<u32> {
         self.child.id().context("running")
+    }
+
+    /// The fresh directory the server runs in (Hearth's `DATA_DIR` is `data/` inside it); removed
+    /// when the server is dropped.
+    pub(crate) fn dir(&self) -> &Path {
+        self.data.path()
     }
 
     /// Resident memory in MiB.
@@ -115,12 +121,30 @@ impl Server {
 
 /// Resident memory of a process in MiB.
 pub(crate) fn rss_mib(pid: u32) -> Result<f64> {
+    status_mib(pid, "VmRSS")
+}
+
+/// The most resident memory a process has had (`VmHWM`: since it started, or since
+/// [`reset_peak_rss`]), in MiB.
+pub(crate) fn peak_rss_mib(pid: u32) -> Result<f64> {
+    status_mib(pid, "VmHWM")
+}
+
+/// Resets a process's peak resident memory to its current size (`5` to `clear_refs`, Linux 4.0+), so
+/// that `VmHWM` then covers only what follows.
+pub(crate) fn reset_peak_rss(pid: u32) -> Result<()> {
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5")?;
+    Ok(())
+}
+
+/// A `kB` field of `/proc/<pid>/status`, in MiB.
+fn status_mib(pid: u32, field: &str) -> Result<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     let kib: f64 = status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.split_whitespace().next())
-        .context("VmRSS")?
+        .with_context(|| field.to_owned())?
         .parse()?;
     Ok(kib / 1024.0)
 }
