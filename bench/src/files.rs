@@ -26,7 +26,7 @@ const MIB: f64 = 1024.0 * 1024.0;
 /// Hearth's chunk size and chunks written at once per upload (`hearth_storage::CHUNK_SIZE` and
 /// `IN_FLIGHT`): the local baseline writes parts of the same size, as many at once.
 const PART: usize = 4 * 1024 * 1024;
-const IN_FLIGHT: usize = 4;
+const IN_FLIGHT: usize = 2;
 /// S3's smallest part (but the last): SeaweedFS, like S3, refuses to complete an upload with smaller
 /// ones (EntityTooSmall), so the S3 baseline uses this rather than Hearth's 4 MiB.
 const S3_PART: usize = 5 * 1024 * 1024;

@@ -524,6 +524,56 @@ async fn avatars_are_images_under_ids_only(backend: Backend, storage: Storage) {
     assert_eq!(count(&store, "avatars/").await, 0);
 }
 
+/// Uploads and deletions of the same content race the collector: every file that stays ready keeps all
+/// its chunks, and afterwards the store holds each chunk once and nothing else.
+async fn collection_racing_uploads_of_the_same_content_never_loses_a_chunk(
+    backend: Backend,
+    storage: Storage,
+) {
+    let app = std::sync::Arc::new(TestApp::spawn_with(backend, use_storage(storage)).await);
+    let store = store_of(&app);
+    let admin = app.admin().await;
+    let data = bytes(9 * 1024 * 1024, 99);
+    let uploads = (0..8).map(|i| {
+        let (app, admin, data) = (app.clone(), admin.clone(), data.clone());
+        tokio::spawn(async move {
+            let file = upload_ok(&app, &admin, &format!("{i}.bin"), data).await;
+            let id = file["id"].as_str().unwrap().to_owned();
+            if i % 2 == 0 {
+                let path = format!("/api/v1/files/{id}");
+                let deleted = app.call(Method::DELETE, &path, Some(&admin), None).await;
+                assert_eq!(deleted.status(), StatusCode::OK);
+                None
+            } else {
+                Some(id)
+            }
+        })
+    });
+    let collector = {
+        let (app, admin) = (app.clone(), admin.clone());
+        tokio::spawn(async move {
+            for _ in 0..30 {
+                let collected = app
+                    .post("/api/v1/storage/collect", Some(&admin), json!({}))
+                    .await;
+                assert_eq!(collected.status(), StatusCode::OK);
+            }
+        })
+    };
+    let mut kept = Vec::new();
+    for upload in uploads {
+        kept.extend(upload.await.unwrap());
+    }
+    collector.await.unwrap();
+    assert_eq!(kept.len(), 4);
+    for id in &kept {
+        assert_eq!(sha256(&download(&app, &admin, id).await), sha256(&data));
+    }
+    let check = collect_and_check(&app, &admin).await;
+    assert_eq!(check["chunks"], 3);
+    assert_eq!(count(&store, "chunks/").await, 3);
+}
+
 fn me_tenant() -> hearth_core::TenantId {
     hearth_core::TenantId::DEFAULT
 }
@@ -533,4 +583,5 @@ each_store!(
     identical_content_is_stored_once_across_uploads_and_users,
     bad_input_and_limits_are_refused_and_leave_nothing_behind,
     avatars_are_images_under_ids_only,
+    collection_racing_uploads_of_the_same_content_never_loses_a_chunk,
 );

@@ -302,6 +302,79 @@ async fn the_protocol_by_hand(backend: Backend, storage: Storage) {
     expect_error(unversioned, StatusCode::PRECONDITION_FAILED).await;
 }
 
+/// An upload past its expiry answers 410 and the collector discards it with its parts and chunks.
+/// (The expiry is moved into the past in the database: the default is 48 hours.)
+async fn expired_uploads_are_gone_and_collected(backend: Backend, storage: Storage) {
+    let app = TestApp::spawn_with(backend, use_storage(storage)).await;
+    let store = store_of(&app);
+    let admin = app.admin().await;
+    let created = tus(
+        &app,
+        Method::POST,
+        TUS,
+        &admin,
+        &[
+            ("upload-length", "9000000".into()),
+            ("upload-metadata", format!("filename {}", b64("late.bin"))),
+        ],
+        Some(bytes(5_000_000, 3)),
+    )
+    .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(count(&store, "uploads/").await, 1);
+    let id = location.rsplit('/').next().unwrap();
+    expire(&app, id).await;
+    let head = tus(&app, Method::HEAD, &location, &admin, &[], None).await;
+    assert_eq!(head.status(), StatusCode::GONE);
+    let collected: Value = app
+        .post(
+            "/api/v1/storage/collect",
+            Some(&admin),
+            serde_json::json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(collected["expired_uploads"], 1, "{collected}");
+    let check = collect_and_check(&app, &admin).await;
+    assert_eq!(check["chunks"], 0);
+    assert_eq!(count(&store, "uploads/").await, 0);
+    assert_eq!(count(&store, "chunks/").await, 0);
+    let head = tus(&app, Method::HEAD, &location, &admin, &[], None).await;
+    assert_eq!(head.status(), StatusCode::NOT_FOUND);
+}
+
+/// Moves an upload's expiry into the past, behind the server's back.
+async fn expire(app: &TestApp, id: &str) {
+    use sqlx::Connection;
+    let sql = format!("UPDATE files SET expires_at = 1 WHERE id = '{id}'");
+    match app.db.backend {
+        Backend::Sqlite => {
+            let mut conn = sqlx::SqliteConnection::connect(&app.db.url).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+        Backend::Postgres => {
+            let mut conn = sqlx::PgConnection::connect(&app.db.url).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+        Backend::MySql => {
+            let mut conn = sqlx::MySqlConnection::connect(&app.db.url).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+    }
+}
+
 /// The official tuspy client uploads 200 MB in 8 MB parts; the process is killed mid-upload, a new
 /// one resumes from the server's offset, and the downloaded bytes hash the same.
 async fn tuspy_resumes_a_killed_200_mb_upload(backend: Backend, storage: Storage) {
@@ -396,7 +469,7 @@ macro_rules! on_stores {
     };
 }
 
-on_stores!(the_protocol_by_hand);
+on_stores!(the_protocol_by_hand, expired_uploads_are_gone_and_collected);
 
 mod tuspy {
     use super::*;
