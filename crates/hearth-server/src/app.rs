@@ -348,7 +348,8 @@ async fn build_state(settings: Settings, store: Store) -> Result<AppState, Start
         store.clone(),
         Arc::new(blobs),
         Limits::from_settings(&settings),
-    );
+    )
+    .with_metrics(metrics.drive.clone());
     Ok(AppState {
         drive,
         jobs,

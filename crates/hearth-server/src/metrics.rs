@@ -9,6 +9,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use hearth_db::PoolStats;
 use hearth_jobs::JobMetrics;
+use hearth_storage::DriveMetrics;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -55,6 +56,8 @@ pub struct Metrics {
     pub presence_writes: Counter,
     /// Queue depths, job runs and timings.
     pub jobs: Arc<JobMetrics>,
+    /// Bytes and chunks stored and served by the drive.
+    pub drive: DriveMetrics,
 }
 
 impl Default for Metrics {
@@ -106,9 +109,11 @@ impl Metrics {
             tokens.clone(),
         );
         let jobs = Arc::new(JobMetrics::register(&mut registry));
+        let drive = DriveMetrics::register(&mut registry);
         Self {
             registry,
             jobs,
+            drive,
             requests,
             latency,
             pool,

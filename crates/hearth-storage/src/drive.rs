@@ -26,9 +26,9 @@ use sha2::{Digest, Sha256};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-use crate::DriveError;
 use crate::checksum::Checksum;
 use crate::names::{SNIFF_BYTES, check_extension, sanitize_filename, sniff_content_type};
+use crate::{DriveError, DriveMetrics};
 
 /// Size of every chunk but a file's last. Large enough that a 1 GB file is 256 objects, small enough
 /// that a few in flight stay within a few tens of megabytes of memory.
@@ -98,6 +98,7 @@ pub struct Drive {
     pub(crate) blobs: Arc<dyn BlobStore>,
     limits: Arc<Limits>,
     chunk_size: u32,
+    pub(crate) metrics: DriveMetrics,
 }
 
 impl Drive {
@@ -108,7 +109,14 @@ impl Drive {
             blobs,
             limits: Arc::new(limits),
             chunk_size: CHUNK_SIZE,
+            metrics: DriveMetrics::default(),
         }
+    }
+
+    /// Counts into `metrics` (registered for `/metrics`).
+    pub fn with_metrics(mut self, metrics: DriveMetrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// The limits in force.
@@ -314,6 +322,9 @@ impl Drive {
                 file.size()
             ))));
         }
+        self.metrics
+            .downloaded_bytes
+            .inc_by(range.end.saturating_sub(range.start));
         let blobs = self.blobs.clone();
         let stream = futures::stream::iter(parts)
             .map(move |(key, range)| {
@@ -678,6 +689,7 @@ impl<'a> Writer<'a> {
         let store = self.drive.store.clone();
         let blobs = self.drive.blobs.clone();
         let (tenant_id, id, token) = (self.owner.tenant_id, self.id, self.token);
+        let metrics = self.drive.metrics.clone();
         self.in_flight.push_back(tokio::spawn(async move {
             let size = u32::try_from(chunk.len()).unwrap_or(u32::MAX);
             let data = chunk.clone();
@@ -693,6 +705,7 @@ impl<'a> Writer<'a> {
                     .await?
                 {
                     Claim::Stored => {
+                        metrics.chunk(false);
                         return Ok(StoredChunk {
                             end_offset,
                             hash: reference.hash,
@@ -704,6 +717,7 @@ impl<'a> Writer<'a> {
                         blobs
                             .put(&chunk_key(tenant_id, &reference.hash), chunk)
                             .await?;
+                        metrics.chunk(true);
                         return Ok(StoredChunk {
                             end_offset,
                             hash: reference.hash,
@@ -802,6 +816,7 @@ impl<'a> Writer<'a> {
             )
             .await
             .map_err(|e| quota_needed(e, progress.reserve))?;
+        self.drive.metrics.uploaded_bytes.inc_by(to - self.acked);
         self.acked = to;
         // The part this upload resumed from is superseded once progress is acknowledged.
         if let Some(old) = self.old_tail.take()
@@ -873,6 +888,11 @@ impl<'a> Writer<'a> {
             )
             .await
             .map_err(|e| quota_needed(e, completion.progress.reserve))?;
+        self.drive
+            .metrics
+            .uploaded_bytes
+            .inc_by(self.pos - self.acked);
+        self.drive.metrics.files_completed.inc();
         self.acked = self.pos;
         self.drive.delete_prefix(&upload_prefix(self.id)).await;
         Ok(file)

@@ -90,6 +90,7 @@ impl Drive {
                     .finish_collecting(row.tenant_id, &row.hash)
                     .await?;
                 report.chunks_deleted += 1;
+                self.metrics.chunks_collected.inc();
                 progressed = true;
             }
             if rows.len() < BATCH as usize || !progressed {

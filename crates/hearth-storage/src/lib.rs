@@ -22,6 +22,7 @@ mod drive;
 mod error;
 pub mod gc;
 pub mod jobs;
+mod metrics;
 pub mod names;
 
 pub use blob::{ObjectBlobStore, OpenStoreError, open_blob_store};
@@ -29,3 +30,4 @@ pub use checksum::{Checksum, ChecksumAlgorithm};
 pub use drive::{CHUNK_SIZE, Drive, IN_FLIGHT, Limits, MAX_AVATAR_BYTES, NewFile, Owner};
 pub use error::DriveError;
 pub use gc::{CollectionReport, StorageReport};
+pub use metrics::DriveMetrics;

@@ -295,6 +295,21 @@ async fn identical_content_is_stored_once_across_uploads_and_users(
         "the same 50 MB uploaded three times (by two users) is stored once"
     );
     assert_eq!(first["hash"], bobs["hash"]);
+    let written = app
+        .metric("hearth_drive_chunks_total{outcome=\"written\"}")
+        .await;
+    let deduplicated = app
+        .metric("hearth_drive_chunks_total{outcome=\"deduplicated\"}")
+        .await;
+    assert_eq!(
+        (written, deduplicated),
+        (chunks as f64, 2.0 * chunks as f64)
+    );
+    assert_eq!(app.metric("hearth_drive_files_completed_total").await, 3.0);
+    assert_eq!(
+        app.metric("hearth_drive_uploaded_bytes_total").await,
+        3.0 * data.len() as f64
+    );
     assert_eq!(
         sha256(&download(&app, &bob, bobs["id"].as_str().unwrap()).await),
         sha256(&data)
@@ -325,6 +340,10 @@ async fn identical_content_is_stored_once_across_uploads_and_users(
     let check = collect_and_check(&app, &admin).await;
     assert_eq!(check["chunks"], 0);
     assert_eq!(count(&store, "chunks/").await, 0);
+    assert_eq!(
+        app.metric("hearth_drive_chunks_collected_total").await,
+        chunks as f64
+    );
 }
 
 async fn bad_input_and_limits_are_refused_and_leave_nothing_behind(
