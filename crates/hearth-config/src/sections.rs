@@ -314,6 +314,19 @@ pub struct RagSettings {
     pub rag_top_k: u32,
     /// Fuse full-text and vector search (hybrid retrieval).
     pub enable_rag_hybrid_search: bool,
+    /// Longest time one document may take to extract before it fails (the parser is then killed).
+    pub content_extraction_timeout: HumanDuration,
+    /// Memory one built-in extraction may use, in megabytes (the parser process's address space).
+    pub content_extraction_max_memory: u64,
+    /// Most characters of text kept from one document; a document with more fails.
+    pub content_extraction_max_chars: u64,
+    /// Most pages (PDF) or slides one document may have.
+    pub content_extraction_max_pages: u32,
+    /// Most an archive inside a document (DOCX, PPTX, XLSX, EPUB) may unpack to, in megabytes; also
+    /// refused: an entry that unpacks to more than 100 times its packed size (a zip bomb).
+    pub content_extraction_max_unpacked: u64,
+    /// Documents extracted at the same time by one process (0: one per core).
+    pub content_extraction_concurrency: u32,
 }
 
 impl Default for RagSettings {
@@ -332,6 +345,12 @@ impl Default for RagSettings {
             chunk_overlap: 100,
             rag_top_k: 5,
             enable_rag_hybrid_search: true,
+            content_extraction_timeout: HumanDuration(Duration::from_secs(120)),
+            content_extraction_max_memory: 1024,
+            content_extraction_max_chars: 20_000_000,
+            content_extraction_max_pages: 5_000,
+            content_extraction_max_unpacked: 512,
+            content_extraction_concurrency: 0,
         }
     }
 }

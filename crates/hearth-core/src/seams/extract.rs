@@ -4,6 +4,7 @@ use std::fmt;
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use serde::{Deserialize, Serialize};
 
 use super::SeamError;
 
@@ -17,7 +18,7 @@ pub struct ExtractInput {
 }
 
 /// A run of text with where it came from.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExtractedSection {
     pub text: String,
     /// 1-based page number (PDF, slides).
@@ -27,7 +28,7 @@ pub struct ExtractedSection {
 }
 
 /// A document's text in reading order.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExtractedDocument {
     pub sections: Vec<ExtractedSection>,
     pub title: Option<String>,
