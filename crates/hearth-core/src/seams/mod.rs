@@ -32,7 +32,9 @@ pub use jobs::{
     QueueDepth,
 };
 pub use model::{ChatChunk, ChatChunkStream, ChatRequest, ModelInfo, ModelProvider};
-pub use vector::{VectorHit, VectorIndex, VectorRecord};
+pub use vector::{
+    FieldIn, VectorFilter, VectorHit, VectorIndex, VectorRecord, check_collection_name,
+};
 
 /// A backend failure, classified so callers can react (retry, report 404, report 503) without knowing
 /// the backend.

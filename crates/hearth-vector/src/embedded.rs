@@ -1,0 +1,592 @@
+//! The embedded vector index: durable in a SQLite file under `DATA_DIR`, searched in memory.
+//!
+//! Every record is written to `vectors.sqlite` (WAL, `synchronous=FULL`) before `upsert` returns, so
+//! an acknowledged vector survives `kill -9`; the in-memory index is only ever built from that file
+//! (lazily, per collection, on first use), so rebuilding it is opening the collection again.
+//!
+//! Search is a scan of 8-bit codes (each vector scaled to ±127 with its own scale) on every core,
+//! with the best candidates re-scored exactly from their stored `f32` vectors. At 384 dimensions the
+//! codes are 384 bytes a vector, a quarter of the vectors, so a scan of 100k reads ~38 MB; metadata
+//! filters (`file_id`, …) use an inverted index, so a search within a few files scans only theirs.
+//! The scan is exact up to quantisation, which the re-scoring removes for all but near-ties.
+
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap};
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use hearth_core::seams::{
+    SeamError, VectorFilter, VectorHit, VectorIndex, VectorRecord, check_collection_name,
+};
+use rayon::prelude::*;
+use serde_json::Value;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{AssertSqlSafe, Row};
+
+/// Candidates re-scored exactly per result asked for.
+const RESCORE_FACTOR: usize = 8;
+/// Slots scanned per parallel task.
+const SCAN_CHUNK: usize = 4096;
+
+/// The default vector index: a SQLite file plus an in-memory scan index per collection.
+#[derive(Debug)]
+pub struct EmbeddedIndex {
+    pool: SqlitePool,
+    collections: tokio::sync::Mutex<HashMap<String, Arc<Collection>>>,
+    arch: pulp::Arch,
+}
+
+#[derive(Debug)]
+struct Collection {
+    slots: RwLock<Slots>,
+    /// Serialises writers, so memory always follows the order of commits.
+    writer: tokio::sync::Mutex<()>,
+}
+
+/// A collection in memory: one slot per record ever loaded or added; deleted slots are dead until
+/// the collection is compacted.
+#[derive(Debug, Default)]
+struct Slots {
+    dims: usize,
+    codes: Vec<i8>,
+    scales: Vec<f32>,
+    rowids: Vec<i64>,
+    ids: Vec<String>,
+    metadata: Vec<Value>,
+    live: Vec<bool>,
+    slot_of: HashMap<String, usize>,
+    /// Metadata key → string value → slots that had it when written (checked again on use).
+    fields: HashMap<String, HashMap<String, Vec<u32>>>,
+    dead: usize,
+}
+
+impl EmbeddedIndex {
+    /// Opens (creating) the index in `dir/vectors.sqlite`.
+    pub async fn open(dir: &Path) -> Result<Self, SeamError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| backend(format!("cannot create {}: {e}", dir.display())))?;
+        let options = SqliteConnectOptions::from_str("sqlite://")
+            .map_err(|e| backend(e.to_string()))?
+            .filename(dir.join("vectors.sqlite"))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(|e| backend(format!("cannot open the vector index: {e}")))?;
+        for statement in [
+            "CREATE TABLE IF NOT EXISTS vector_collections (name TEXT PRIMARY KEY, dims INTEGER NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS vectors (rowid INTEGER PRIMARY KEY, collection TEXT NOT NULL, \
+             id TEXT NOT NULL, vector BLOB NOT NULL, text TEXT NOT NULL, metadata TEXT NOT NULL, \
+             UNIQUE (collection, id))",
+        ] {
+            sqlx::query(statement).execute(&pool).await.map_err(db)?;
+        }
+        Ok(Self {
+            pool,
+            collections: tokio::sync::Mutex::new(HashMap::new()),
+            arch: pulp::Arch::new(),
+        })
+    }
+
+    /// The collection in memory, loading it from disk on first use.
+    async fn collection(&self, name: &str) -> Result<Arc<Collection>, SeamError> {
+        let mut collections = self.collections.lock().await;
+        if let Some(collection) = collections.get(name) {
+            return Ok(collection.clone());
+        }
+        let collection = Arc::new(Collection {
+            slots: RwLock::new(self.load(name).await?),
+            writer: tokio::sync::Mutex::new(()),
+        });
+        collections.insert(name.to_owned(), collection.clone());
+        Ok(collection)
+    }
+
+    async fn load(&self, name: &str) -> Result<Slots, SeamError> {
+        let mut slots = Slots::default();
+        let rows =
+            sqlx::query("SELECT rowid, id, vector, metadata FROM vectors WHERE collection = ?")
+                .bind(name)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+        for row in rows {
+            let vector = decode(row.get::<&[u8], _>("vector"));
+            let metadata =
+                serde_json::from_str(row.get::<&str, _>("metadata")).unwrap_or(Value::Null);
+            slots.put(row.get("id"), row.get("rowid"), &vector, metadata);
+        }
+        Ok(slots)
+    }
+
+    async fn dims_of(&self, name: &str) -> Result<Option<usize>, SeamError> {
+        let dims: Option<i64> =
+            sqlx::query_scalar("SELECT dims FROM vector_collections WHERE name = ?")
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+        Ok(dims.map(|d| d as usize))
+    }
+}
+
+#[async_trait]
+impl VectorIndex for EmbeddedIndex {
+    fn backend(&self) -> &'static str {
+        "embedded"
+    }
+
+    async fn upsert(&self, collection: &str, records: Vec<VectorRecord>) -> Result<(), SeamError> {
+        check_collection_name(collection)?;
+        let Some(dims) = records.first().map(|r| r.vector.len()) else {
+            return Ok(());
+        };
+        if dims == 0 || records.iter().any(|r| r.vector.len() != dims) {
+            return Err(SeamError::Invalid(
+                "every vector of an upsert must have the same, non-zero length".into(),
+            ));
+        }
+        let target = self.collection(collection).await?;
+        let _writer = target.writer.lock().await;
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        sqlx::query("INSERT INTO vector_collections (name, dims) VALUES (?, ?) ON CONFLICT (name) DO NOTHING")
+            .bind(collection)
+            .bind(dims as i64)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let stored: i64 = sqlx::query_scalar("SELECT dims FROM vector_collections WHERE name = ?")
+            .bind(collection)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+        if stored as usize != dims {
+            return Err(SeamError::Invalid(format!(
+                "collection `{collection}` holds {stored}-dimensional vectors, not {dims}"
+            )));
+        }
+        let mut rowids = Vec::with_capacity(records.len());
+        for record in &records {
+            let rowid: i64 = sqlx::query_scalar(
+                "INSERT INTO vectors (collection, id, vector, text, metadata) VALUES (?, ?, ?, ?, ?) \
+                 ON CONFLICT (collection, id) DO UPDATE SET vector = excluded.vector, \
+                 text = excluded.text, metadata = excluded.metadata RETURNING rowid",
+            )
+            .bind(collection)
+            .bind(&record.id)
+            .bind(encode(&record.vector))
+            .bind(&record.text)
+            .bind(record.metadata.to_string())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+            rowids.push(rowid);
+        }
+        tx.commit().await.map_err(db)?;
+        let mut slots = target.slots.write().unwrap_or_else(|e| e.into_inner());
+        for (record, rowid) in records.into_iter().zip(rowids) {
+            slots.put(record.id, rowid, &record.vector, record.metadata);
+        }
+        Ok(())
+    }
+
+    async fn search(
+        &self,
+        collection: &str,
+        vector: &[f32],
+        k: usize,
+        filter: &VectorFilter,
+    ) -> Result<Vec<VectorHit>, SeamError> {
+        check_collection_name(collection)?;
+        if k == 0 {
+            return Ok(Vec::new());
+        }
+        match self.dims_of(collection).await? {
+            None => return Ok(Vec::new()),
+            Some(dims) if dims != vector.len() => {
+                return Err(SeamError::Invalid(format!(
+                    "collection `{collection}` holds {dims}-dimensional vectors, not {}",
+                    vector.len()
+                )));
+            }
+            Some(_) => {}
+        }
+        let target = self.collection(collection).await?;
+        let (query, query_scale) = quantize(vector);
+        let arch = self.arch;
+        let filter = filter.clone();
+        let wanted = k * RESCORE_FACTOR + 32;
+        let candidates = tokio::task::spawn_blocking(move || {
+            let slots = target.slots.read().unwrap_or_else(|e| e.into_inner());
+            slots.scan(arch, &query, query_scale, &filter, wanted)
+        })
+        .await
+        .map_err(|e| backend(e.to_string()))?;
+        if candidates.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Re-score the candidates exactly from their stored vectors.
+        let placeholders = vec!["?"; candidates.len()].join(",");
+        let sql = format!(
+            "SELECT id, vector, text, metadata FROM vectors WHERE rowid IN ({placeholders})"
+        );
+        let mut statement = sqlx::query(AssertSqlSafe(sql.as_str()));
+        for rowid in &candidates {
+            statement = statement.bind(*rowid);
+        }
+        let rows = statement.fetch_all(&self.pool).await.map_err(db)?;
+        let query_norm = norm(vector);
+        let mut hits: Vec<VectorHit> = rows
+            .into_iter()
+            .map(|row| {
+                let stored = decode(row.get::<&[u8], _>("vector"));
+                VectorHit {
+                    id: row.get("id"),
+                    score: cosine(vector, query_norm, &stored),
+                    text: row.get("text"),
+                    metadata: serde_json::from_str(row.get::<&str, _>("metadata"))
+                        .unwrap_or(Value::Null),
+                }
+            })
+            .collect();
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+        hits.truncate(k);
+        Ok(hits)
+    }
+
+    async fn count(&self, collection: &str) -> Result<u64, SeamError> {
+        check_collection_name(collection)?;
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM vectors WHERE collection = ?")
+            .bind(collection)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(count as u64)
+    }
+
+    async fn delete(&self, collection: &str, ids: &[String]) -> Result<(), SeamError> {
+        check_collection_name(collection)?;
+        if ids.is_empty() || self.dims_of(collection).await?.is_none() {
+            return Ok(());
+        }
+        let target = self.collection(collection).await?;
+        let _writer = target.writer.lock().await;
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        for id in ids {
+            sqlx::query("DELETE FROM vectors WHERE collection = ? AND id = ?")
+                .bind(collection)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        let mut slots = target.slots.write().unwrap_or_else(|e| e.into_inner());
+        for id in ids {
+            slots.remove(id);
+        }
+        slots.compact_if_sparse();
+        Ok(())
+    }
+
+    async fn drop_collection(&self, collection: &str) -> Result<(), SeamError> {
+        check_collection_name(collection)?;
+        let mut collections = self.collections.lock().await;
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        sqlx::query("DELETE FROM vectors WHERE collection = ?")
+            .bind(collection)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        sqlx::query("DELETE FROM vector_collections WHERE name = ?")
+            .bind(collection)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        collections.remove(collection);
+        Ok(())
+    }
+
+    async fn check(&self) -> Result<(), SeamError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+}
+
+impl Slots {
+    /// Adds a record, or replaces the one with the same id in place.
+    fn put(&mut self, id: String, rowid: i64, vector: &[f32], metadata: Value) {
+        if self.dims == 0 {
+            self.dims = vector.len();
+        }
+        let (code, scale) = quantize(vector);
+        let slot = match self.slot_of.get(&id) {
+            Some(&slot) => {
+                self.codes[slot * self.dims..(slot + 1) * self.dims].copy_from_slice(&code);
+                self.scales[slot] = scale;
+                self.rowids[slot] = rowid;
+                self.metadata[slot] = metadata;
+                slot
+            }
+            None => {
+                let slot = self.ids.len();
+                self.codes.extend_from_slice(&code);
+                self.scales.push(scale);
+                self.rowids.push(rowid);
+                self.ids.push(id.clone());
+                self.metadata.push(metadata);
+                self.live.push(true);
+                self.slot_of.insert(id, slot);
+                slot
+            }
+        };
+        if let Value::Object(fields) = &self.metadata[slot] {
+            for (key, value) in fields {
+                if let Value::String(value) = value {
+                    let slots = self
+                        .fields
+                        .entry(key.clone())
+                        .or_default()
+                        .entry(value.clone())
+                        .or_default();
+                    if slots.last() != Some(&(slot as u32)) {
+                        slots.push(slot as u32);
+                    }
+                }
+            }
+        }
+    }
+
+    fn remove(&mut self, id: &str) {
+        if let Some(slot) = self.slot_of.remove(id) {
+            self.live[slot] = false;
+            self.dead += 1;
+        }
+    }
+
+    /// Rebuilds the collection without its dead slots once they are a quarter of it.
+    fn compact_if_sparse(&mut self) {
+        if self.dead < 1024 || self.dead * 4 < self.ids.len() {
+            return;
+        }
+        let old = std::mem::take(self);
+        let dims = old.dims;
+        self.dims = dims;
+        for slot in (0..old.ids.len()).filter(|&s| old.live[s]) {
+            let code = &old.codes[slot * dims..(slot + 1) * dims];
+            let vector: Vec<f32> = code
+                .iter()
+                .map(|&c| f32::from(c) * old.scales[slot])
+                .collect();
+            // Re-quantising a dequantised code gives the same code back.
+            self.put(
+                old.ids[slot].clone(),
+                old.rowids[slot],
+                &vector,
+                old.metadata[slot].clone(),
+            );
+        }
+    }
+
+    /// The row ids of the `wanted` best candidates that pass `filter`.
+    fn scan(
+        &self,
+        arch: pulp::Arch,
+        query: &[i8],
+        query_scale: f32,
+        filter: &VectorFilter,
+        wanted: usize,
+    ) -> Vec<i64> {
+        let dims = self.dims;
+        let score = |slot: usize| -> f32 {
+            let code = &self.codes[slot * dims..(slot + 1) * dims];
+            let dot: i32 = code
+                .iter()
+                .zip(query)
+                .map(|(&a, &b)| i32::from(a) * i32::from(b))
+                .sum();
+            dot as f32 * self.scales[slot] * query_scale
+        };
+        let best = if filter.conditions.is_empty() {
+            let starts: Vec<usize> = (0..self.ids.len()).step_by(SCAN_CHUNK).collect();
+            starts
+                .into_par_iter()
+                .map(|start| {
+                    // Compiled for the best instruction set this CPU has (AVX-512, AVX2, …).
+                    arch.dispatch(|| {
+                        let mut best = Best::new(wanted);
+                        for slot in start..(start + SCAN_CHUNK).min(self.ids.len()) {
+                            if self.live[slot] {
+                                best.offer(score(slot), slot);
+                            }
+                        }
+                        best
+                    })
+                })
+                .reduce(|| Best::new(wanted), Best::merge)
+        } else {
+            let allowed = self.allowed(filter);
+            arch.dispatch(|| {
+                let mut best = Best::new(wanted);
+                for slot in allowed {
+                    if self.live[slot] && filter.matches(&self.metadata[slot]) {
+                        best.offer(score(slot), slot);
+                    }
+                }
+                best
+            })
+        };
+        best.into_slots()
+            .into_iter()
+            .map(|slot| self.rowids[slot])
+            .collect()
+    }
+
+    /// Slots that may pass `filter`: those listed under every condition's values (the smallest
+    /// condition's list is enough, the rest is checked per slot).
+    fn allowed(&self, filter: &VectorFilter) -> Vec<usize> {
+        let lists = filter.conditions.iter().map(|condition| {
+            let values = self.fields.get(&condition.key);
+            condition
+                .values
+                .iter()
+                .filter_map(|v| values.and_then(|m| m.get(v)))
+                .flatten()
+                .map(|&s| s as usize)
+                .collect::<Vec<_>>()
+        });
+        let mut smallest = lists.min_by_key(Vec::len).unwrap_or_default();
+        smallest.sort_unstable();
+        smallest.dedup();
+        smallest
+    }
+}
+
+/// The best `capacity` (score, slot) pairs offered so far.
+struct Best {
+    capacity: usize,
+    heap: BinaryHeap<Scored>,
+}
+
+/// Ordered so the heap's top is the worst kept candidate.
+#[derive(PartialEq)]
+struct Scored(f32, usize);
+impl Eq for Scored {}
+impl PartialOrd for Scored {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Scored {
+    fn cmp(&self, other: &Self) -> Ordering {
+        other
+            .0
+            .total_cmp(&self.0)
+            .then_with(|| self.1.cmp(&other.1))
+    }
+}
+
+impl Best {
+    fn new(capacity: usize) -> Self {
+        Self {
+            capacity,
+            heap: BinaryHeap::with_capacity(capacity + 1),
+        }
+    }
+
+    fn offer(&mut self, score: f32, slot: usize) {
+        if self.heap.len() < self.capacity {
+            self.heap.push(Scored(score, slot));
+        } else if self.heap.peek().is_some_and(|worst| score > worst.0) {
+            self.heap.pop();
+            self.heap.push(Scored(score, slot));
+        }
+    }
+
+    fn merge(mut self, other: Best) -> Best {
+        for Scored(score, slot) in other.heap {
+            self.offer(score, slot);
+        }
+        self
+    }
+
+    fn into_slots(self) -> Vec<usize> {
+        self.heap.into_iter().map(|s| s.1).collect()
+    }
+}
+
+/// A vector as 8-bit codes and the scale that turns them back: `v ≈ code × scale`.
+fn quantize(vector: &[f32]) -> (Vec<i8>, f32) {
+    let max = vector.iter().fold(0f32, |m, x| m.max(x.abs()));
+    if max == 0.0 || !max.is_finite() {
+        return (vec![0; vector.len()], 0.0);
+    }
+    let scale = max / 127.0;
+    let code = vector
+        .iter()
+        .map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8)
+        .collect();
+    (code, scale)
+}
+
+fn norm(vector: &[f32]) -> f32 {
+    vector.iter().map(|x| x * x).sum::<f32>().sqrt()
+}
+
+fn cosine(query: &[f32], query_norm: f32, stored: &[f32]) -> f32 {
+    let dot: f32 = query.iter().zip(stored).map(|(a, b)| a * b).sum();
+    let denominator = query_norm * norm(stored);
+    if denominator == 0.0 {
+        0.0
+    } else {
+        dot / denominator
+    }
+}
+
+fn encode(vector: &[f32]) -> Vec<u8> {
+    vector.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+fn decode(bytes: &[u8]) -> Vec<f32> {
+    bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
+}
+
+fn db(error: sqlx::Error) -> SeamError {
+    SeamError::Backend(format!("vector index: {error}"))
+}
+
+fn backend(message: String) -> SeamError {
+    SeamError::Backend(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_closely_and_zero_vectors_score_zero() {
+        let vector = [0.5, -0.25, 0.125, 0.0];
+        let (code, scale) = quantize(&vector);
+        for (c, v) in code.iter().zip(vector) {
+            assert!((f32::from(*c) * scale - v).abs() < 0.003);
+        }
+        assert_eq!(quantize(&[0.0, 0.0]).1, 0.0);
+        assert_eq!(cosine(&[1.0, 0.0], 1.0, &[0.0, 0.0]), 0.0);
+    }
+}
