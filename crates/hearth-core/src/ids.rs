@@ -95,6 +95,10 @@ id_type!(
     /// A folder of the drive (a tree per user, separate from chat folders).
     DriveFolderId
 );
+id_type!(
+    /// A knowledge base: a set of files answered from together.
+    KnowledgeId
+);
 
 impl TenantId {
     /// The tenant created by the first migration; single-organisation installs use only this one.

@@ -9,12 +9,13 @@ pub mod chat;
 pub mod connection;
 pub mod drive;
 pub mod ids;
+pub mod knowledge;
 pub mod seams;
 pub mod time;
 pub mod user;
 
 pub use ids::{
-    ApiKeyId, ChatId, ConnectionId, DriveFolderId, FileId, FolderId, GroupId, MessageId, SessionId,
-    TenantId, UserId,
+    ApiKeyId, ChatId, ConnectionId, DriveFolderId, FileId, FolderId, GroupId, KnowledgeId,
+    MessageId, SessionId, TenantId, UserId,
 };
 pub use user::{Role, User, default_name, normalize_email};

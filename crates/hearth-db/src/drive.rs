@@ -880,6 +880,7 @@ async fn remove_file(
         .ok_or(DbError::NotFound("file"))?;
     let removed = to_file(row)?;
     release_chunks(txn, tenant_id, id, None).await?;
+    crate::knowledge::forget_file(txn, id).await?;
     file::Entity::delete_by_id(id.to_string()).exec(txn).await?;
     if removed.reserved_bytes > 0 {
         storage_usage::Entity::update_many()

@@ -8,6 +8,7 @@ mod m20261122_000001_accounts;
 mod m20261122_000002_chat;
 mod m20261122_000003_jobs;
 mod m20261201_000004_drive;
+mod m20261202_000005_knowledge;
 
 use sea_orm_migration::prelude::*;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_chat::Migration),
             Box::new(m20261122_000003_jobs::Migration),
             Box::new(m20261201_000004_drive::Migration),
+            Box::new(m20261202_000005_knowledge::Migration),
         ]
     }
 

@@ -5,4 +5,5 @@ mod accounts;
 mod chats;
 mod common;
 mod drive;
+mod knowledge;
 mod models;
