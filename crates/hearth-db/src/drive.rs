@@ -367,6 +367,27 @@ impl Store {
             .transpose()
     }
 
+    /// Files of a tenant by id, whoever owns them (for background work and citations); missing
+    /// ids are skipped.
+    pub async fn files_by_ids(
+        &self,
+        tenant_id: TenantId,
+        ids: &[FileId],
+    ) -> Result<Vec<StoredFile>, DbError> {
+        let mut found = Vec::with_capacity(ids.len());
+        for batch in ids.chunks(500) {
+            let rows = file::Entity::find()
+                .filter(file::Column::TenantId.eq(tenant_id.to_string()))
+                .filter(file::Column::Id.is_in(batch.iter().map(ToString::to_string)))
+                .all(&self.reader)
+                .await?;
+            for row in rows {
+                found.push(to_file(row)?);
+            }
+        }
+        Ok(found)
+    }
+
     /// A file's chunks in order.
     pub async fn file_chunks(&self, id: FileId) -> Result<Vec<ChunkRef>, DbError> {
         chunks_of(&self.reader, id).await

@@ -226,6 +226,24 @@ impl VectorIndex for ChromaIndex {
         Ok(())
     }
 
+    async fn delete_matching(
+        &self,
+        collection: &str,
+        filter: &VectorFilter,
+    ) -> Result<(), SeamError> {
+        check_collection_name(collection)?;
+        let Some(clause) = where_clause(filter) else {
+            return Err(SeamError::Invalid(
+                "delete_matching needs at least one condition".into(),
+            ));
+        };
+        let Some(id) = self.collection_id(collection, false).await? else {
+            return Ok(());
+        };
+        let response = self.post(&id, "delete", json!({"where": clause})).await?;
+        answer::<Value>(response).await.map(|_| ())
+    }
+
     async fn drop_collection(&self, collection: &str) -> Result<(), SeamError> {
         check_collection_name(collection)?;
         self.ids.lock().await.remove(collection);

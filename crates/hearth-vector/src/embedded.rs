@@ -298,6 +298,29 @@ impl VectorIndex for EmbeddedIndex {
         Ok(())
     }
 
+    async fn delete_matching(
+        &self,
+        collection: &str,
+        filter: &VectorFilter,
+    ) -> Result<(), SeamError> {
+        check_collection_name(collection)?;
+        refuse_empty(filter)?;
+        if self.dims_of(collection).await?.is_none() {
+            return Ok(());
+        }
+        let target = self.collection(collection).await?;
+        let ids: Vec<String> = {
+            let slots = target.slots.read().unwrap_or_else(|e| e.into_inner());
+            slots
+                .allowed(filter)
+                .into_iter()
+                .filter(|&slot| slots.live[slot] && filter.matches(&slots.metadata[slot]))
+                .map(|slot| slots.ids[slot].clone())
+                .collect()
+        };
+        self.delete(collection, &ids).await
+    }
+
     async fn drop_collection(&self, collection: &str) -> Result<(), SeamError> {
         check_collection_name(collection)?;
         let mut collections = self.collections.lock().await;
@@ -565,6 +588,17 @@ fn decode(bytes: &[u8]) -> Vec<f32> {
         .chunks_exact(4)
         .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
         .collect()
+}
+
+/// `delete_matching` with no condition would delete everything.
+pub(crate) fn refuse_empty(filter: &VectorFilter) -> Result<(), SeamError> {
+    if filter.conditions.is_empty() {
+        Err(SeamError::Invalid(
+            "delete_matching needs at least one condition".into(),
+        ))
+    } else {
+        Ok(())
+    }
 }
 
 fn db(error: sqlx::Error) -> SeamError {

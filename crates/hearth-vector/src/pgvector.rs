@@ -191,18 +191,7 @@ impl VectorIndex for PgVectorIndex {
             "SELECT id, text, metadata::text AS metadata, 1 - (embedding <=> $1::vector) AS score FROM {}",
             table(collection)
         );
-        for (index, condition) in filter.conditions.iter().enumerate() {
-            let key = &condition.key;
-            if !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-                return Err(SeamError::Invalid(format!("`{key}` is not a metadata key")));
-            }
-            let _ = write!(
-                sql,
-                "{} metadata->>'{key}' = ANY(${})",
-                if index == 0 { " WHERE" } else { " AND" },
-                index + 3
-            );
-        }
+        sql.push_str(&where_sql(filter, 3)?);
         sql.push_str(" ORDER BY embedding <=> $1::vector LIMIT $2");
         let mut tx = self.pool.begin().await.map_err(db)?;
         sqlx::query(AssertSqlSafe(format!(
@@ -263,6 +252,26 @@ impl VectorIndex for PgVectorIndex {
         Ok(())
     }
 
+    async fn delete_matching(
+        &self,
+        collection: &str,
+        filter: &VectorFilter,
+    ) -> Result<(), SeamError> {
+        check_collection_name(collection)?;
+        crate::embedded::refuse_empty(filter)?;
+        if self.dims_of(collection).await?.is_none() {
+            return Ok(());
+        }
+        let mut sql = format!("DELETE FROM {}", table(collection));
+        sql.push_str(&where_sql(filter, 1)?);
+        let mut query = sqlx::query(AssertSqlSafe(sql.as_str()));
+        for condition in &filter.conditions {
+            query = query.bind(condition.values.clone());
+        }
+        query.execute(&self.pool).await.map_err(db)?;
+        Ok(())
+    }
+
     async fn drop_collection(&self, collection: &str) -> Result<(), SeamError> {
         check_collection_name(collection)?;
         sqlx::query(AssertSqlSafe(format!(
@@ -283,6 +292,24 @@ impl VectorIndex for PgVectorIndex {
             .map_err(|e| unavailable(e.to_string()))?;
         Ok(())
     }
+}
+
+/// ` WHERE metadata->>'key' = ANY($n) AND …` for a filter, numbering parameters from `first`.
+fn where_sql(filter: &VectorFilter, first: usize) -> Result<String, SeamError> {
+    let mut sql = String::new();
+    for (index, condition) in filter.conditions.iter().enumerate() {
+        let key = &condition.key;
+        if !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(SeamError::Invalid(format!("`{key}` is not a metadata key")));
+        }
+        let _ = write!(
+            sql,
+            "{} metadata->>'{key}' = ANY(${})",
+            if index == 0 { " WHERE" } else { " AND" },
+            index + first
+        );
+    }
+    Ok(sql)
 }
 
 /// The table of a (checked) collection name.

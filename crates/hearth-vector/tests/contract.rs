@@ -223,6 +223,26 @@ async fn deletes_and_drops(backend: Backend) {
         .unwrap();
     assert_eq!(all.len(), 48);
     assert!(all.iter().all(|h| h.id != "r1" && h.id != "r2"));
+    // Everything of one file goes; an empty filter is refused.
+    index
+        .delete_matching(
+            &name,
+            &VectorFilter::all().field_in("file_id", ["f4".to_owned()]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(index.count(&name).await.unwrap(), 43);
+    let rest = index
+        .search(&name, &Vectors(5).unit(8), 50, &VectorFilter::all())
+        .await
+        .unwrap();
+    assert!(rest.iter().all(|h| h.metadata["file_id"] != "f4"));
+    assert!(
+        index
+            .delete_matching(&name, &VectorFilter::all())
+            .await
+            .is_err()
+    );
     index.drop_collection(&name).await.unwrap();
     assert_eq!(index.count(&name).await.unwrap(), 0);
     assert!(

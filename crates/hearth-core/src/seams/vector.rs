@@ -106,6 +106,13 @@ pub trait VectorIndex: Send + Sync + fmt::Debug + 'static {
     async fn count(&self, collection: &str) -> Result<u64, SeamError>;
     /// Removes records by id; missing ids are ignored.
     async fn delete(&self, collection: &str, ids: &[String]) -> Result<(), SeamError>;
+    /// Removes every record `filter` lets through (a file's passages when it is re-indexed or goes).
+    /// An empty filter is refused, so a mistake cannot empty a collection.
+    async fn delete_matching(
+        &self,
+        collection: &str,
+        filter: &VectorFilter,
+    ) -> Result<(), SeamError>;
     /// Removes a collection and everything in it.
     async fn drop_collection(&self, collection: &str) -> Result<(), SeamError>;
     /// Whether the index answers, for `/ready`.
