@@ -314,6 +314,9 @@ pub struct RagSettings {
     pub rag_top_k: u32,
     /// Fuse full-text and vector search (hybrid retrieval).
     pub enable_rag_hybrid_search: bool,
+    /// How much a full-text rank counts against a vector rank when hybrid retrieval fuses them (1 =
+    /// as much). The best half of the results always comes from the vector search.
+    pub rag_hybrid_bm25_weight: f32,
     /// Longest time one document may take to extract before it fails (the parser is then killed).
     pub content_extraction_timeout: HumanDuration,
     /// Memory one built-in extraction may use, in megabytes (the parser process's address space).
@@ -345,6 +348,7 @@ impl Default for RagSettings {
             chunk_overlap: 100,
             rag_top_k: 5,
             enable_rag_hybrid_search: true,
+            rag_hybrid_bm25_weight: 1.0,
             content_extraction_timeout: HumanDuration(Duration::from_secs(120)),
             content_extraction_max_memory: 1024,
             content_extraction_max_chars: 20_000_000,

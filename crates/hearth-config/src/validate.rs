@@ -181,6 +181,12 @@ impl Settings {
         {
             refuse("RAG_EMBEDDING_ENGINE=openai needs RAG_OPENAI_API_BASE_URL".into());
         }
+        if !(0.0..=10.0).contains(&rag.rag_hybrid_bm25_weight) {
+            refuse(format!(
+                "RAG_HYBRID_BM25_WEIGHT must be between 0 and 10, not {}",
+                rag.rag_hybrid_bm25_weight
+            ));
+        }
         if rag.chunk_size == 0 || rag.chunk_overlap >= rag.chunk_size {
             refuse(format!(
                 "CHUNK_OVERLAP ({}) must be smaller than CHUNK_SIZE ({}), which must be positive",

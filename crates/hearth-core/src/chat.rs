@@ -92,6 +92,8 @@ pub struct Message {
     pub error: Option<String>,
     /// Token usage as reported by the model server.
     pub usage: Option<serde_json::Value>,
+    /// The passages the answer was given (file, page or heading, text), numbered as cited.
+    pub sources: Option<serde_json::Value>,
     pub created_at: i64,
 }
 

@@ -66,6 +66,7 @@ pub struct MessageOutcome {
     pub status: MessageStatus,
     pub error: Option<String>,
     pub usage: Option<serde_json::Value>,
+    pub sources: Option<serde_json::Value>,
 }
 
 impl Store {
@@ -348,6 +349,7 @@ impl Store {
             status: Set(new.status.as_str().to_owned()),
             error: Set(None),
             usage: Set(None),
+            sources: Set(None),
             created_at: Set(now),
         });
         message::Entity::insert_many(rows)
@@ -379,6 +381,10 @@ impl Store {
             .col_expr(
                 message::Column::Usage,
                 Expr::value(outcome.usage.as_ref().map(to_json)),
+            )
+            .col_expr(
+                message::Column::Sources,
+                Expr::value(outcome.sources.as_ref().map(to_json)),
             )
             .filter(message::Column::Id.eq(id.to_string()))
             .filter(message::Column::ChatId.eq(chat_id.to_string()))
@@ -777,6 +783,7 @@ fn to_message(row: message::Model) -> Result<Message, DbError> {
         status: row.status.parse().map_err(DbError::Corrupt)?,
         error: row.error,
         usage: row.usage.as_deref().map(from_json).transpose()?,
+        sources: row.sources.as_deref().map(from_json).transpose()?,
         created_at: row.created_at,
     })
 }

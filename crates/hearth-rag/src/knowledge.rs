@@ -410,7 +410,12 @@ impl Knowledge {
             Vec::new()
         };
         let fused = if hybrid {
-            fusion::reciprocal_rank(&[&vector_ranked, &text_ranked], k)
+            fusion::hybrid(
+                &vector_ranked,
+                &text_ranked,
+                inner.settings.rag_hybrid_bm25_weight,
+                k,
+            )
         } else {
             vector_ranked.iter().take(k).cloned().collect()
         };

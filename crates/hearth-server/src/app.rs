@@ -15,8 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::serve::ListenerExt;
 use hearth_bus::LocalBus;
 use hearth_config::{
-    ConfigError, ContentExtractionEngine, JobQueueBackend, RagEmbeddingEngine, Settings, VectorDb,
-    WebsocketManager,
+    ConfigError, ContentExtractionEngine, JobQueueBackend, Settings, VectorDb, WebsocketManager,
 };
 use hearth_core::seams::Coordinator;
 use hearth_core::time::unix_now;
@@ -73,6 +72,17 @@ pub enum StartError {
     Coordination(String),
     #[error(transparent)]
     Storage(#[from] hearth_storage::OpenStoreError),
+    #[error("knowledge: {0}")]
+    Knowledge(String),
+}
+
+/// What the host process provides beyond the settings.
+#[derive(Clone, Debug, Default)]
+pub struct BuildOptions {
+    /// An executable that serves `extract-child` (the `hearth` binary itself), so documents are
+    /// parsed in resource-limited child processes. Without one they are parsed in-process on a
+    /// guarded thread (for tests and embedding).
+    pub extraction_helper: Option<std::path::PathBuf>,
 }
 
 /// What a process is for.
@@ -97,17 +107,34 @@ pub struct Application {
 impl Application {
     /// Builds the server from settings that already hold a secret key (see the binary's start-up).
     pub async fn build(settings: Settings) -> Result<Self, StartError> {
+        Self::build_with(settings, BuildOptions::default()).await
+    }
+
+    /// [`Application::build`] with what the host provides.
+    pub async fn build_with(settings: Settings, options: BuildOptions) -> Result<Self, StartError> {
         // Boxed, like the state below: building holds large futures (database, catalogue, queue).
-        Box::pin(Self::build_role(settings, Role::Serve)).await
+        Box::pin(Self::build_role(settings, Role::Serve, options)).await
     }
 
     /// Builds a `hearth worker`: job workers, and an HTTP listener with only the probes (`/health`,
     /// `/ready`, `/metrics`) for orchestrators and autoscalers.
     pub async fn build_worker(settings: Settings) -> Result<Self, StartError> {
-        Box::pin(Self::build_role(settings, Role::Worker)).await
+        Self::build_worker_with(settings, BuildOptions::default()).await
     }
 
-    async fn build_role(settings: Settings, role: Role) -> Result<Self, StartError> {
+    /// [`Application::build_worker`] with what the host provides.
+    pub async fn build_worker_with(
+        settings: Settings,
+        options: BuildOptions,
+    ) -> Result<Self, StartError> {
+        Box::pin(Self::build_role(settings, Role::Worker, options)).await
+    }
+
+    async fn build_role(
+        settings: Settings,
+        role: Role,
+        options: BuildOptions,
+    ) -> Result<Self, StartError> {
         check_supported(&settings)?;
         let target = settings.database_target()?;
         let store = Store::connect(&target, &settings.database).await?;
@@ -127,7 +154,7 @@ impl Application {
                 return Err(StartError::SchemaBehind(pending.len()));
             }
         }
-        let state = build_state(settings, store).await?;
+        let state = build_state(settings, store, options).await?;
         let addr = format!("{}:{}", state.settings.core.host, state.settings.core.port);
         let listener = bind(&addr)
             .await
@@ -274,19 +301,13 @@ pub fn check_supported(settings: &Settings) -> Result<(), StartError> {
     if !settings.redis.redis_sentinel_hosts.is_empty() || settings.redis.redis_cluster {
         unsupported.push("REDIS_SENTINEL_HOSTS/REDIS_CLUSTER".to_owned());
     }
-    if settings.vector.vector_db != VectorDb::Embedded {
+    if settings.vector.vector_db == VectorDb::Qdrant {
         unsupported.push(setting("VECTOR_DB", &settings.vector.vector_db));
     }
-    if settings.rag.content_extraction_engine != ContentExtractionEngine::Builtin {
+    if settings.rag.content_extraction_engine == ContentExtractionEngine::Docling {
         unsupported.push(setting(
             "CONTENT_EXTRACTION_ENGINE",
             &settings.rag.content_extraction_engine,
-        ));
-    }
-    if settings.rag.rag_embedding_engine != RagEmbeddingEngine::Local {
-        unsupported.push(setting(
-            "RAG_EMBEDDING_ENGINE",
-            &settings.rag.rag_embedding_engine,
         ));
     }
     if settings.observability.enable_otel {
@@ -305,7 +326,11 @@ pub fn check_supported(settings: &Settings) -> Result<(), StartError> {
     )))
 }
 
-async fn build_state(settings: Settings, store: Store) -> Result<AppState, StartError> {
+async fn build_state(
+    settings: Settings,
+    store: Store,
+    options: BuildOptions,
+) -> Result<AppState, StartError> {
     let secret = settings.core.hearth_secret_key.clone().ok_or_else(|| {
         StartError::Unsupported(
             "HEARTH_SECRET_KEY is not set (the binary generates one for SQLite)".into(),
@@ -350,7 +375,9 @@ async fn build_state(settings: Settings, store: Store) -> Result<AppState, Start
         Limits::from_settings(&settings),
     )
     .with_metrics(metrics.drive.clone());
+    let knowledge = open_knowledge(&settings, &store, &drive, &jobs, &bus, options).await?;
     Ok(AppState {
+        knowledge,
         drive,
         jobs,
         bus,
@@ -446,6 +473,7 @@ pub fn worker_pool(state: &AppState) -> WorkerPool {
         settings.jobs.job_retention.0,
     );
     hearth_storage::jobs::register(&mut registry, state.drive.clone());
+    hearth_rag::jobs::register(&mut registry, state.knowledge.clone());
     let mut schedules = default_schedules();
     schedules.extend(hearth_storage::jobs::schedules());
     let mut options = WorkerOptions::from_settings(settings);
@@ -464,4 +492,69 @@ pub fn worker_pool(state: &AppState) -> WorkerPool {
         options,
     )
     .with_schedules(schedules)
+}
+
+/// Knowledge's parts as the settings choose them: the extractor, the embedding engine (the local
+/// model is loaded on first use, from `RAG_EMBEDDING_MODEL`: a directory, the model cache under
+/// `DATA_DIR/models`, or the Hugging Face hub), and the vector index.
+async fn open_knowledge(
+    settings: &Settings,
+    store: &Store,
+    drive: &Drive,
+    jobs: &Jobs,
+    bus: &Arc<dyn Coordinator>,
+    options: BuildOptions,
+) -> Result<hearth_rag::Knowledge, StartError> {
+    let rag = &settings.rag;
+    let extractor = hearth_extract::open_extractor(rag, options.extraction_helper)
+        .map_err(|e| StartError::Knowledge(e.to_string()))?;
+    let model = rag.rag_embedding_model.clone();
+    let cache = settings.core.data_dir.join("models");
+    let batch = rag.rag_embedding_batch_size as usize;
+    let local: hearth_rag::embed::LocalLoader = Arc::new(move || {
+        let (model, cache) = (model.clone(), cache.clone());
+        Box::pin(async move {
+            let dir = hearth_embed_local::hub::resolve(&model, &cache)
+                .await
+                .map_err(|e| hearth_core::seams::SeamError::Unavailable {
+                    service: "embedding model".into(),
+                    reason: e.to_string(),
+                })?;
+            tracing::info!(model = %model, dir = %dir.display(), "loading the embedding model");
+            let engine = tokio::task::spawn_blocking(move || {
+                hearth_embed_local::LocalEmbedder::load(&dir, &model, batch)
+            })
+            .await
+            .map_err(|e| hearth_core::seams::SeamError::Backend(e.to_string()))?
+            .map_err(|e| hearth_core::seams::SeamError::Unavailable {
+                service: "embedding model".into(),
+                reason: e.to_string(),
+            })?;
+            Ok(Arc::new(engine) as Arc<dyn hearth_core::seams::Embedder>)
+        })
+    });
+    let embedder = hearth_rag::embed::open_embedder(rag, Some(local))
+        .map_err(|e| StartError::Knowledge(e.to_string()))?;
+    let database_url = settings
+        .database
+        .database_url
+        .as_ref()
+        .map(|u| u.expose().to_owned());
+    let vectors = hearth_vector::open_vector_index(
+        &settings.vector,
+        &settings.core.data_dir,
+        database_url.as_deref(),
+    )
+    .await
+    .map_err(|e| StartError::Knowledge(e.to_string()))?;
+    Ok(hearth_rag::Knowledge::new(
+        store.clone(),
+        drive.clone(),
+        jobs.clone(),
+        bus.clone(),
+        extractor,
+        embedder,
+        vectors,
+        rag.clone(),
+    ))
 }

@@ -210,3 +210,14 @@ impl From<SeamError> for ApiError {
         }
     }
 }
+
+impl From<hearth_rag::RagError> for ApiError {
+    fn from(error: hearth_rag::RagError) -> Self {
+        match error {
+            hearth_rag::RagError::Document(reason) => ApiError::Unprocessable(reason),
+            hearth_rag::RagError::Service(reason) => ApiError::BadGateway(reason),
+            hearth_rag::RagError::Seam(error) => error.into(),
+            hearth_rag::RagError::Database(error) => error.into(),
+        }
+    }
+}

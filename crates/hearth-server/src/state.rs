@@ -7,6 +7,7 @@ use hearth_config::Settings;
 use hearth_core::seams::Coordinator;
 use hearth_db::Store;
 use hearth_jobs::Jobs;
+use hearth_rag::Knowledge;
 use hearth_storage::Drive;
 
 use crate::auth::ActivityRecorder;
@@ -33,6 +34,8 @@ pub struct AppState {
     pub bus: Arc<dyn Coordinator>,
     /// Files: uploads, reads, chunks and their collection.
     pub drive: Drive,
+    /// Knowledge: ingestion, the vector index and retrieval.
+    pub knowledge: Knowledge,
 }
 
 /// Whether the server is draining; `/ready` turns 503 so load balancers stop sending traffic.

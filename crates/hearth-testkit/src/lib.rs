@@ -302,3 +302,19 @@ mod tests {
         assert_eq!(replace_database("postgres://p@h", "x"), "postgres://p@h/x");
     }
 }
+
+/// The local embedding model's directory: `HEARTH_TEST_MODEL_DIR`, or where `scripts/model.sh`
+/// puts all-MiniLM-L6-v2.
+pub fn model_dir() -> PathBuf {
+    std::env::var_os("HEARTH_TEST_MODEL_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into()))
+                .join(".cache/hearth/models/all-MiniLM-L6-v2")
+        })
+}
+
+/// The repository's `tests/fixtures` directory.
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
+}

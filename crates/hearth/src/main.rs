@@ -57,6 +57,11 @@ impl Failure {
 }
 
 fn main() -> ExitCode {
+    // A document parser run by the server in a resource-limited child process of this executable:
+    // nothing else (no runtime, no logging) may start before it, stdout is its answer.
+    if std::env::args().nth(1).as_deref() == Some(hearth_extract::CHILD_COMMAND) {
+        return hearth_extract::child_main();
+    }
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

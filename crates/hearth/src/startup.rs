@@ -55,7 +55,9 @@ pub(crate) async fn serve(config_file: Option<&Path>) -> Result<(), Failure> {
     if settings.core.hearth_secret_key.is_none() {
         settings.core.hearth_secret_key = Some(generated_secret_key(&settings.core.data_dir)?);
     }
-    let app = Application::build(settings).await.map_err(start_failure)?;
+    let app = Application::build_with(settings, build_options())
+        .await
+        .map_err(start_failure)?;
     tracing::info!(address = %format!("http://{}", app.local_addr()), backend = %target.backend_name(), "listening");
     app.run_until_stopped(shutdown_signal())
         .await
@@ -75,7 +77,7 @@ pub(crate) async fn worker(config_file: Option<&Path>) -> Result<(), Failure> {
             "`hearth worker` needs a database that several processes share, and SQLite belongs to the one `hearth serve`, which runs the workers itself (HEARTH_INLINE_WORKER=true); point DATABASE_URL at PostgreSQL or MariaDB to run separate workers".into(),
         ));
     }
-    let app = Application::build_worker(settings)
+    let app = Application::build_worker_with(settings, build_options())
         .await
         .map_err(start_failure)?;
     tracing::info!(address = %format!("http://{}", app.local_addr()), backend = %target.backend_name(), "worker running; probes listening");
@@ -303,5 +305,17 @@ mod tests {
     fn the_data_directory_here_is_local() {
         let dir = tempfile::tempdir().unwrap();
         assert!(refuse_network_filesystem(&dir.path().join("hearth.db")).is_ok());
+    }
+}
+
+/// This executable parses documents in child processes of itself (`hearth extract-child`).
+fn build_options() -> hearth_server::app::BuildOptions {
+    let helper = std::env::current_exe()
+        .inspect_err(|error| {
+            tracing::warn!(%error, "cannot find this executable; documents will be parsed in-process")
+        })
+        .ok();
+    hearth_server::app::BuildOptions {
+        extraction_helper: helper,
     }
 }

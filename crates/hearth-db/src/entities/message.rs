@@ -17,6 +17,8 @@ pub struct Model {
     pub error: Option<String>,
     /// JSON token usage.
     pub usage: Option<String>,
+    /// JSON list of the passages the answer was given (its citations).
+    pub sources: Option<String>,
     pub created_at: i64,
 }
 

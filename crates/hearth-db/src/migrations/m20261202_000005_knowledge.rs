@@ -45,6 +45,12 @@ enum FileIngestion {
 }
 
 #[derive(DeriveIden)]
+enum Messages {
+    Table,
+    Sources,
+}
+
+#[derive(DeriveIden)]
 enum Passages {
     Table,
     Rid,
@@ -218,6 +224,15 @@ impl MigrationTrait for Migration {
             false,
         )
         .await?;
+        // The passages an answer was given, for its citations.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Messages::Table)
+                    .add_column(text_null(Messages::Sources))
+                    .to_owned(),
+            )
+            .await?;
         let full_text = match manager.get_database_backend() {
             DbBackend::Sqlite => SQLITE_FULL_TEXT,
             DbBackend::Postgres => POSTGRES_FULL_TEXT,
@@ -239,6 +254,14 @@ impl MigrationTrait for Migration {
                 .execute_unprepared("DROP TABLE IF EXISTS passages_fts")
                 .await?;
         }
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Messages::Table)
+                    .drop_column(Messages::Sources)
+                    .to_owned(),
+            )
+            .await?;
         for table in [
             Passages::Table.into_iden(),
             FileIngestion::Table.into_iden(),

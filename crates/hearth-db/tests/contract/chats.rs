@@ -141,6 +141,7 @@ async fn messages_form_a_tree_with_a_selected_branch(backend: Backend) {
         status: MessageStatus::Complete,
         error: None,
         usage: Some(json!({"total_tokens": 7})),
+        sources: None,
     };
     store
         .finish_message(chat.id, regenerated.id, &outcome, now)

@@ -61,6 +61,7 @@ pub(crate) fn extract(
             title: None,
             in_title: false,
             skip_depth: 0,
+            pre_depth: 0,
             text: String::new(),
             page: None,
             pages,
@@ -89,6 +90,8 @@ struct State {
     in_title: bool,
     /// How many skipped elements are open around the current token.
     skip_depth: usize,
+    /// How many `<pre>` elements are open: their whitespace is kept.
+    pre_depth: usize,
     /// Text read since the last section was pushed.
     text: String,
     page: Option<u32>,
@@ -102,6 +105,13 @@ impl State {
             return;
         }
         let text = std::mem::take(&mut self.text);
+        // Markup indentation is not text: lines lose their edges.
+        let text: String = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n");
         if let Err(error) = self
             .sections
             .push(&text, self.page, self.heading.as_deref())
@@ -164,6 +174,13 @@ impl State {
             self.page = Some(self.page.map_or(1, |p| p + 1));
             return;
         }
+        if name == "pre" {
+            if start {
+                self.pre_depth += 1;
+            } else {
+                self.pre_depth = self.pre_depth.saturating_sub(1);
+            }
+        }
         if BLOCKS.contains(&name) {
             let target = self.capture.as_mut().unwrap_or(&mut self.text);
             if name == "td" || name == "th" {
@@ -180,10 +197,24 @@ impl State {
                 title.push_str(text);
             }
         } else if self.skip_depth == 0 {
-            self.capture
-                .as_mut()
-                .unwrap_or(&mut self.text)
-                .push_str(text);
+            let target = self.capture.as_mut().unwrap_or(&mut self.text);
+            if self.pre_depth > 0 {
+                target.push_str(text);
+            } else {
+                // Runs of whitespace are one space, as a browser shows them.
+                let mut last_space = target.ends_with([' ', '\n']);
+                for c in text.chars() {
+                    if c.is_whitespace() {
+                        if !last_space {
+                            target.push(' ');
+                        }
+                        last_space = true;
+                    } else {
+                        target.push(c);
+                        last_space = false;
+                    }
+                }
+            }
             // Keep memory bounded on huge text-only documents: push whole paragraphs as they come.
             if self.capture.is_none() && self.text.len() > 64 * 1024 {
                 self.flush();

@@ -7,6 +7,7 @@
 //! end and stores it even if the client disconnects.
 
 mod persist;
+mod rag;
 mod relay;
 mod title;
 
@@ -57,7 +58,7 @@ pub struct CompletionRequest {
     /// user message.
     #[serde(default)]
     pub regenerate: bool,
-    /// Files and knowledge bases to answer from (retrieval arrives with knowledge bases).
+    /// Files and knowledge bases to answer from: `[{"type": "file" | "collection", "id": …}]`.
     #[serde(default)]
     pub files: Option<Vec<Value>>,
     /// Every other field (temperature, tools, …) goes to the model server unchanged.
@@ -85,12 +86,12 @@ impl Validate for CompletionRequest {
                 fail("messages", format!("message {index}: {problem}"));
             }
         }
-        if self.files.as_ref().is_some_and(|files| !files.is_empty()) {
-            fail(
-                "files",
-                "answering from files and knowledge bases is not available in this version yet"
-                    .into(),
-            );
+        if let Some(files) = &self.files {
+            if files.len() > 100 {
+                fail("files", "at most 100 files and knowledge bases".into());
+            } else if let Err(ApiError::Unprocessable(problem)) = rag::parse(files) {
+                fail("files", problem);
+            }
         }
         if (self.parent_id.is_some() || self.regenerate) && self.chat_id.is_none() {
             fail("chat_id", "is needed with parent_id or regenerate".into());
@@ -130,15 +131,42 @@ pub async fn complete(
         .stream_options
         .as_ref()
         .is_some_and(|o| o["include_usage"] == Value::Bool(true));
+    let sources = rag::sources(state, caller, &request).await?;
+    let stored_sources =
+        (!sources.is_empty()).then(|| serde_json::to_value(&sources).unwrap_or_default());
     let exchange = match request.chat_id {
-        Some(chat_id) => {
-            Some(persist::Exchange::start(state, caller, chat_id, &request, &model_id).await?)
-        }
+        Some(chat_id) => Some(
+            persist::Exchange::start(
+                state,
+                caller,
+                chat_id,
+                &request,
+                &model_id,
+                stored_sources.clone(),
+            )
+            .await?,
+        ),
         None => None,
     };
+    let mut body = upstream_body(&request, &resolved);
+    if !sources.is_empty()
+        && let Some(Value::Array(messages)) = body.get_mut("messages")
+    {
+        // After the administrator's and the client's system messages, before the conversation.
+        let at = messages
+            .iter()
+            .take_while(|m| m["role"] == "system" || m["role"] == "developer")
+            .count();
+        messages.insert(at, rag::context_message(&sources));
+    }
     let upstream_request = ChatRequest {
         model: resolved.entry.upstream_id.clone(),
-        body: upstream_body(&request, &resolved),
+        body,
+    };
+    let lead: Vec<relay::Frame> = if sources.is_empty() {
+        Vec::new()
+    } else {
+        vec![relay::Frame::Chunk(rag::sources_chunk(&sources))]
     };
     let upstream = match resolved.provider.chat(upstream_request).await {
         Ok(upstream) => upstream,
@@ -149,10 +177,21 @@ pub async fn complete(
             return Err(error.into());
         }
     };
+    let lead = futures::stream::iter(lead);
+    let with_sources = |mut completion: Value| {
+        if let Some(sources) = &stored_sources {
+            completion["sources"] = sources.clone();
+        }
+        completion
+    };
     match (request.stream, exchange) {
-        (true, None) => Ok(relay::sse(relay::frames(upstream), model_id, include_usage)),
+        (true, None) => Ok(relay::sse(
+            lead.chain(relay::frames(upstream)),
+            model_id,
+            include_usage,
+        )),
         (true, Some(exchange)) => Ok(relay::sse(
-            exchange.drive(state.clone(), upstream),
+            lead.chain(exchange.drive(state.clone(), upstream)),
             model_id,
             include_usage,
         )),
@@ -163,7 +202,7 @@ pub async fn complete(
                 answer.push(&chunk?);
             }
             state.metrics.record_usage(&model_id, answer.usage());
-            Ok(Json(answer.into_completion(&model_id)).into_response())
+            Ok(Json(with_sources(answer.into_completion(&model_id))).into_response())
         }
         (false, Some(exchange)) => {
             // The task stores the answer even if this request is dropped; here we only wait for it.
@@ -175,7 +214,7 @@ pub async fn complete(
                     relay::Frame::Failed(error) => return Err(error.into()),
                 }
             }
-            Ok(Json(answer.into_completion(&model_id)).into_response())
+            Ok(Json(with_sources(answer.into_completion(&model_id))).into_response())
         }
     }
 }

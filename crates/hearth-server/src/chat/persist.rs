@@ -30,6 +30,8 @@ pub(super) struct Exchange {
     question: String,
     /// Whether the chat still has the default title.
     untitled: bool,
+    /// The passages the answer is given, stored with it.
+    sources: Option<serde_json::Value>,
 }
 
 impl Exchange {
@@ -40,6 +42,7 @@ impl Exchange {
         chat_id: ChatId,
         request: &CompletionRequest,
         model_id: &str,
+        sources: Option<serde_json::Value>,
     ) -> Result<Self, ApiError> {
         let (chat, messages) = state
             .store
@@ -119,6 +122,7 @@ impl Exchange {
             model_id: model_id.to_owned(),
             question,
             untitled: chat.title == DEFAULT_TITLE,
+            sources,
         })
     }
 
@@ -129,6 +133,7 @@ impl Exchange {
             status: MessageStatus::Error,
             error: Some(error.to_string()),
             usage: None,
+            sources: self.sources.clone(),
         };
         self.finish(state, &outcome).await;
     }
@@ -175,6 +180,7 @@ impl Exchange {
                 },
                 error: failure.as_ref().map(ToString::to_string),
                 usage: answer.usage().cloned(),
+                sources: self.sources.clone(),
             };
             self.finish(&state, &outcome).await;
             state.metrics.record_usage(&self.model_id, answer.usage());

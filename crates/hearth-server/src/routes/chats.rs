@@ -97,6 +97,9 @@ pub(crate) struct MessageView {
     error: Option<String>,
     #[schema(value_type = Option<Object>)]
     usage: Option<Value>,
+    /// The passages the answer was given, numbered as it cites them.
+    #[schema(value_type = Option<Vec<Object>>)]
+    sources: Option<Value>,
     created_at: i64,
 }
 
@@ -111,6 +114,7 @@ impl From<Message> for MessageView {
             status: m.status,
             error: m.error,
             usage: m.usage,
+            sources: m.sources,
             created_at: m.created_at,
         }
     }

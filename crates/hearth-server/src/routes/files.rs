@@ -327,6 +327,11 @@ async fn delete_file(
     ApiPath(id): ApiPath<FileId>,
 ) -> Result<Json<Done>, ApiError> {
     state.drive.delete(owner(&caller), id).await?;
+    // Its passages went with it; its vectors are only ever found through them, so a failure here
+    // leaves dead weight in the index, not wrong answers.
+    if let Err(error) = state.knowledge.forget_file(caller.user.tenant_id, id).await {
+        tracing::warn!(file = %id, %error, "could not remove a deleted file's vectors");
+    }
     Ok(Json(Done::ok()))
 }
 

@@ -8,6 +8,7 @@ mod connections;
 mod files;
 mod groups;
 mod jobs;
+pub(crate) mod knowledge;
 mod models;
 mod probes;
 mod realtime;
@@ -48,6 +49,7 @@ use crate::{ApiError, AppState, metrics};
         (name = "files", description = "The drive: uploads, downloads, folders, quotas, avatars, storage collection"),
         (name = "tus", description = "Resumable uploads (tus 1.0: creation, creation-with-upload, termination, checksum, expiration)"),
         (name = "realtime", description = "The WebSocket of a user's events"),
+        (name = "knowledge", description = "Knowledge bases, file ingestion and retrieval"),
     )
 )]
 struct ApiDoc;
@@ -89,6 +91,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(files::routes())
         .merge(tus::routes())
         .merge(realtime::routes())
+        .merge(knowledge::routes())
 }
 
 /// The application's router with its state.

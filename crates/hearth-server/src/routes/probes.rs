@@ -73,6 +73,14 @@ async fn ready(State(state): State<AppState>) -> Response {
     checks.insert("job_queue", verdict(state.jobs.queue().check()).await);
     checks.insert("coordination", verdict(state.bus.check()).await);
     checks.insert("storage", verdict(state.drive.blobs().check()).await);
+    checks.insert(
+        "vector_index",
+        verdict(state.knowledge.vectors().check()).await,
+    );
+    checks.insert(
+        "content_extraction",
+        verdict(state.knowledge.extractor().check()).await,
+    );
     if state.lifecycle.is_stopping() {
         checks.insert("server", "shutting down".to_owned());
     }

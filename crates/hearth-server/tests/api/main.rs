@@ -9,6 +9,7 @@ mod completions;
 mod concurrency;
 mod files;
 mod jobs;
+mod knowledge;
 mod models;
 mod probes;
 mod support;

@@ -29,6 +29,8 @@ pub(crate) fn settings_for(db: &TestDatabase) -> Settings {
     settings.core.hearth_secret_key = Some(Secret::new(SECRET));
     settings.core.hearth_shutdown_timeout = 5;
     settings.database = db.settings();
+    // The real local model, loaded only by tests that embed.
+    settings.rag.rag_embedding_model = hearth_testkit::model_dir().display().to_string();
     settings
 }
 
