@@ -8,13 +8,26 @@ cd "$(dirname "$0")/.."
 
 scripts/services.sh
 
-# S3 for the object-store tests. s3.sh prints `started` only when it launched SeaweedFS itself: then
-# stop it when this run ends, however it ends; one that was already up is left alone. (Assigned
-# first, so that set -e stops the run when s3.sh fails.)
-s3_started=$(scripts/s3.sh start)
-if [ "$s3_started" = started ]; then
-  trap 'scripts/s3.sh stop' EXIT
-fi
+# Services the tests talk to beyond the databases: S3 (SeaweedFS), PostgreSQL with pgvector, Chroma
+# and an Apache Tika peer. Each script prints `started` only when it launched the service itself:
+# those are stopped when this run ends, however it ends; services already up are left alone.
+# (Each is assigned first, so that set -e stops the run when a script fails.)
+started=()
+cleanup() {
+  for service in "${started[@]}"; do scripts/"$service".sh stop || true; done
+}
+trap cleanup EXIT
+for service in s3 pgvector chroma tika; do
+  outcome=$(scripts/"$service".sh start)
+  if [ "$outcome" = started ]; then started+=("$service"); fi
+done
+export HEARTH_TEST_PGVECTOR_URL="${HEARTH_TEST_PGVECTOR_URL:-postgres://postgres@127.0.0.1:55432/postgres}"
+export HEARTH_TEST_CHROMA="${HEARTH_TEST_CHROMA:-127.0.0.1:8011}"
+export HEARTH_TEST_TIKA_URL="${HEARTH_TEST_TIKA_URL:-http://127.0.0.1:9998}"
+
+# The local embedding model (all-MiniLM-L6-v2, from its PyPI wheel), for the knowledge tests.
+HEARTH_TEST_MODEL_DIR="${HEARTH_TEST_MODEL_DIR:-$(HEARTH_MODEL_ONNX=0 scripts/model.sh)}"
+export HEARTH_TEST_MODEL_DIR
 export HEARTH_TEST_S3_ENDPOINT="${HEARTH_TEST_S3_ENDPOINT:-http://127.0.0.1:8333}"
 export HEARTH_TEST_S3_BUCKET="${HEARTH_TEST_S3_BUCKET:-hearth}"
 export HEARTH_TEST_S3_ACCESS_KEY="${HEARTH_TEST_S3_ACCESS_KEY:-hearthkey}"
