@@ -139,6 +139,7 @@ mod tests {
             status: MessageStatus::Complete,
             error: None,
             usage: None,
+            sources: None,
             created_at: 0,
         }
     }

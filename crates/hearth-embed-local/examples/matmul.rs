@@ -1,4 +1,5 @@
 //! How fast candle multiplies matrices of the encoder's shapes on this machine.
+#![allow(clippy::print_stdout)] // a measuring tool: its output is the measurement
 fn main() {
     use candle_core::{Device, Tensor};
     let device = Device::Cpu;

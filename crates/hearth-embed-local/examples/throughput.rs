@@ -1,4 +1,5 @@
 //! Embedding throughput: `cargo run --release -p hearth-embed-local --example throughput -- DIR [N] [BATCH]`
+#![allow(clippy::print_stdout)] // a measuring tool: its output is the measurement
 //! embeds N sentences of about 51 tokens (as in BENCHMARKS.md's reference run) and prints
 //! sentences per second.
 

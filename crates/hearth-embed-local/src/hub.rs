@@ -16,6 +16,10 @@ const REQUIRED: &[&str] = &["config.json", "tokenizer.json", "model.safetensors"
 const OPTIONAL: &[&str] = &["sentence_bert_config.json", "1_Pooling/config.json"];
 
 /// The directory holding the model `spec`, downloading it into `cache` when needed.
+// The Hugging Face cache and hub are found through Hugging Face's own variables (`HF_HOME`,
+// `HF_ENDPOINT`, `HF_HUB_OFFLINE`), as every Hugging Face client finds them; they are not Hearth's
+// settings.
+#[allow(clippy::disallowed_methods)]
 pub async fn resolve(spec: &str, cache: &Path) -> Result<PathBuf, LoadError> {
     let as_path = Path::new(spec);
     if as_path.is_dir() {
@@ -62,6 +66,7 @@ fn complete(dir: &Path) -> bool {
 }
 
 /// A snapshot of the model in the Hugging Face cache layout (`models--org--name/snapshots/*`).
+#[allow(clippy::disallowed_methods)] // see `resolve`
 fn in_hf_cache(org: &str, name: &str) -> Option<PathBuf> {
     let home = std::env::var_os("HF_HOME").map(PathBuf::from).or_else(|| {
         std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/huggingface"))

@@ -19,13 +19,8 @@ struct Item {
     vector: Vec<f32>,
 }
 
-pub fn model_dir() -> PathBuf {
-    std::env::var_os("HEARTH_TEST_MODEL_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var("HOME").unwrap())
-                .join(".cache/hearth/models/all-MiniLM-L6-v2")
-        })
+fn model_dir() -> PathBuf {
+    hearth_testkit::model_dir()
 }
 
 fn cosine(a: &[f32], b: &[f32]) -> f32 {

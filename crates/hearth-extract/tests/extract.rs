@@ -98,7 +98,7 @@ async fn hostile_files_fail_alone_with_a_reason() {
         match extractor.extract_document(input("hostile", name)).await {
             Err(ExtractError::Limit(reason)) if expect_limit => assert!(!reason.is_empty()),
             Err(ExtractError::Invalid(reason) | ExtractError::Crashed(reason)) if !expect_limit => {
-                assert!(!reason.is_empty())
+                assert!(!reason.is_empty());
             }
             other => panic!("{name}: {other:?}"),
         }
@@ -125,9 +125,7 @@ async fn hostile_files_fail_alone_with_a_reason() {
 }
 
 fn tika() -> TikaExtractor {
-    let url =
-        std::env::var("HEARTH_TEST_TIKA_URL").unwrap_or_else(|_| "http://127.0.0.1:9998".into());
-    TikaExtractor::new(&url, Limits::default()).unwrap()
+    TikaExtractor::new(&hearth_testkit::tika_url(), Limits::default()).unwrap()
 }
 
 #[tokio::test]

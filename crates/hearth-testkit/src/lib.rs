@@ -285,6 +285,49 @@ macro_rules! each_backend {
     };
 }
 
+/// An environment variable a test reads to find its servers and tools, or `default`.
+pub fn env_or(name: &str, default: &str) -> String {
+    #[allow(clippy::disallowed_methods)] // tests choose their servers from the environment
+    std::env::var(name).unwrap_or_else(|_| default.to_owned())
+}
+
+/// The local embedding model's directory: `HEARTH_TEST_MODEL_DIR`, or where `scripts/model.sh`
+/// puts all-MiniLM-L6-v2.
+pub fn model_dir() -> PathBuf {
+    let home = env_or("HOME", "/root");
+    PathBuf::from(env_or(
+        "HEARTH_TEST_MODEL_DIR",
+        &format!("{home}/.cache/hearth/models/all-MiniLM-L6-v2"),
+    ))
+}
+
+/// PostgreSQL with pgvector (`scripts/pgvector.sh`): `HEARTH_TEST_PGVECTOR_URL`.
+pub fn pgvector_url() -> String {
+    env_or(
+        "HEARTH_TEST_PGVECTOR_URL",
+        "postgres://postgres@127.0.0.1:55432/postgres",
+    )
+}
+
+/// The Chroma server (`scripts/chroma.sh`) as `(host, port)`: `HEARTH_TEST_CHROMA`.
+pub fn chroma_address() -> (String, u16) {
+    let address = env_or("HEARTH_TEST_CHROMA", "127.0.0.1:8011");
+    let (host, port) = address
+        .rsplit_once(':')
+        .expect("HEARTH_TEST_CHROMA is host:port");
+    (host.to_owned(), port.parse().expect("a port number"))
+}
+
+/// The Tika server (`scripts/tika.sh`): `HEARTH_TEST_TIKA_URL`.
+pub fn tika_url() -> String {
+    env_or("HEARTH_TEST_TIKA_URL", "http://127.0.0.1:9998")
+}
+
+/// The repository's `tests/fixtures` directory.
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,20 +344,4 @@ mod tests {
         );
         assert_eq!(replace_database("postgres://p@h", "x"), "postgres://p@h/x");
     }
-}
-
-/// The local embedding model's directory: `HEARTH_TEST_MODEL_DIR`, or where `scripts/model.sh`
-/// puts all-MiniLM-L6-v2.
-pub fn model_dir() -> PathBuf {
-    std::env::var_os("HEARTH_TEST_MODEL_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into()))
-                .join(".cache/hearth/models/all-MiniLM-L6-v2")
-        })
-}
-
-/// The repository's `tests/fixtures` directory.
-pub fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
 }

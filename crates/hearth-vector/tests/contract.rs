@@ -28,8 +28,7 @@ async fn embedded() -> Backend {
 }
 
 async fn pgvector() -> Backend {
-    let url = std::env::var("HEARTH_TEST_PGVECTOR_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:55432/postgres".into());
+    let url = hearth_testkit::pgvector_url();
     let index = PgVectorIndex::connect(&url).await.unwrap_or_else(|e| {
         panic!("pgvector at {url} is needed by this test (scripts/pgvector.sh): {e}")
     });
@@ -40,9 +39,9 @@ async fn pgvector() -> Backend {
 }
 
 async fn chroma() -> Backend {
-    let address = std::env::var("HEARTH_TEST_CHROMA").unwrap_or_else(|_| "127.0.0.1:8011".into());
-    let (host, port) = address.rsplit_once(':').expect("host:port");
-    let index = ChromaIndex::new(host, port.parse().unwrap()).unwrap();
+    let (host, port) = hearth_testkit::chroma_address();
+    let address = format!("{host}:{port}");
+    let index = ChromaIndex::new(&host, port).unwrap();
     index.check().await.unwrap_or_else(|e| {
         panic!("Chroma at {address} is needed by this test (scripts/chroma.sh): {e}")
     });

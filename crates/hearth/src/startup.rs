@@ -287,6 +287,18 @@ async fn shutdown_signal() {
     }
 }
 
+/// This executable parses documents in child processes of itself (`hearth extract-child`).
+fn build_options() -> hearth_server::app::BuildOptions {
+    let helper = std::env::current_exe()
+        .inspect_err(|error| {
+            tracing::warn!(%error, "cannot find this executable; documents will be parsed in-process");
+        })
+        .ok();
+    hearth_server::app::BuildOptions {
+        extraction_helper: helper,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,17 +317,5 @@ mod tests {
     fn the_data_directory_here_is_local() {
         let dir = tempfile::tempdir().unwrap();
         assert!(refuse_network_filesystem(&dir.path().join("hearth.db")).is_ok());
-    }
-}
-
-/// This executable parses documents in child processes of itself (`hearth extract-child`).
-fn build_options() -> hearth_server::app::BuildOptions {
-    let helper = std::env::current_exe()
-        .inspect_err(|error| {
-            tracing::warn!(%error, "cannot find this executable; documents will be parsed in-process")
-        })
-        .ok();
-    hearth_server::app::BuildOptions {
-        extraction_helper: helper,
     }
 }

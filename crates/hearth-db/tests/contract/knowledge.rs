@@ -36,7 +36,7 @@ async fn knowledge_bases_hold_files(backend: Backend) {
         .unwrap();
     assert_eq!(
         store.list_knowledge(TenantId::DEFAULT).await.unwrap(),
-        [kb.clone()]
+        std::slice::from_ref(&kb)
     );
     let (a, b) = (FileId::new(), FileId::new());
     store

@@ -435,3 +435,79 @@ each_backend!(
     deleted_files_leave_no_answers,
     bad_knowledge_requests_get_clear_errors,
 );
+
+/// The same files and questions give the same passages on the embedded index, pgvector and Chroma
+/// (configured as operators do: `VECTOR_DB`, `PGVECTOR_DB_URL`, `CHROMA_HTTP_HOST`/`PORT`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_vector_index_gives_the_same_answers() {
+    use hearth_config::VectorDb;
+    let pgvector = hearth_testkit::pgvector_url();
+    let (chroma_host, chroma_port) = hearth_testkit::chroma_address();
+    let names = ["manual.pdf", "notes.md", "guide.html", "readme.txt"];
+    let questions: Vec<Entry> = manifest()
+        .into_iter()
+        .filter(|e| names.contains(&e.file.as_str()))
+        .collect();
+    let mut answers = Vec::new();
+    for index in [VectorDb::Embedded, VectorDb::Pgvector, VectorDb::Chroma] {
+        let (pgvector, chroma_host) = (pgvector.clone(), chroma_host.clone());
+        let app = TestApp::spawn_with(Backend::Sqlite, move |settings| {
+            settings.vector.vector_db = index;
+            settings.vector.pgvector_db_url = Some(hearth_config::Secret::new(pgvector));
+            settings.vector.chroma_http_host = Some(chroma_host);
+            settings.vector.chroma_http_port = chroma_port;
+        })
+        .await;
+        let ready: Value = app.get("/ready", "").await.json().await.unwrap();
+        assert_eq!(ready["checks"]["vector_index"], "ok", "{ready}");
+        let token = app.admin().await;
+        let (kb, files) = knowledge_of(&app, &token, &names).await;
+        settled(&app, &token, &kb).await;
+        let mut found = Vec::new();
+        for entry in &questions {
+            let results = query(
+                &app,
+                &token,
+                json!({"query": entry.question, "collection_names": [kb], "k": 3, "hybrid": false}),
+            )
+            .await;
+            assert!(
+                results[0]["text"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&entry.answer_contains),
+                "{index:?}: {}",
+                entry.file
+            );
+            // Files get new ids per server; compare by file name and position in the file.
+            let name_of = |id: &Value| {
+                files
+                    .iter()
+                    .find(|(_, f)| f == id.as_str().unwrap())
+                    .unwrap()
+                    .0
+                    .clone()
+            };
+            found.push(
+                results
+                    .iter()
+                    .map(|r| {
+                        format!(
+                            "{}#{}",
+                            name_of(&r["file_id"]),
+                            r["passage_id"]
+                                .as_str()
+                                .unwrap()
+                                .rsplit(':')
+                                .next()
+                                .unwrap()
+                        )
+                    })
+                    .collect::<Vec<_>>(),
+            );
+        }
+        answers.push(found);
+    }
+    assert_eq!(answers[0], answers[1], "embedded and pgvector disagree");
+    assert_eq!(answers[0], answers[2], "embedded and Chroma disagree");
+}
