@@ -12,11 +12,15 @@
 //!   through Hearth, on local storage and on S3 (SeaweedFS), beside the same bytes written and read
 //!   directly with `object_store` on the same store; and Hearth's peak memory during the upload.
 //!
+//! - `knowledge`: embedding throughput beside sentence-transformers, vector search on the embedded
+//!   index, pgvector and Chroma at 100k vectors, and ingestion of 20 Markdown files with peak memory.
+//!
 //! Run it with `bench/run.sh` (which builds the release binaries first, and starts SeaweedFS).
 
 mod files;
 mod jobs;
 mod load;
+mod rag;
 mod report;
 mod servers;
 mod streams;
@@ -68,6 +72,7 @@ enum Scenario {
     Streaming,
     Jobs,
     Files,
+    Knowledge,
     All,
 }
 
@@ -113,6 +118,9 @@ async fn main() -> Result<()> {
     }
     if matches!(args.scenario, Scenario::Files | Scenario::All) {
         files::run(args.file_mb, &mut table).await?;
+    }
+    if matches!(args.scenario, Scenario::Knowledge | Scenario::All) {
+        rag::run(&mut table).await?;
     }
     let report = Report {
         command: std::env::args().collect::<Vec<_>>().join(" "),

@@ -83,6 +83,8 @@ fn in_hf_cache(org: &str, name: &str) -> Option<PathBuf> {
 }
 
 async fn download(endpoint: &str, org: &str, name: &str, target: &Path) -> Result<(), LoadError> {
+    // rustls with ring is the build's one TLS stack; installing it twice is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder()
         .connect_timeout(std::time::Duration::from_secs(15))
         .build()

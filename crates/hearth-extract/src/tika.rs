@@ -21,6 +21,8 @@ pub struct TikaExtractor {
 impl TikaExtractor {
     /// A client of the Tika server at `url` (e.g. `http://tika:9998`).
     pub fn new(url: &str, limits: Limits) -> Result<Self, ExtractError> {
+        // rustls with ring is the build's one TLS stack; installing it twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(limits.timeout)

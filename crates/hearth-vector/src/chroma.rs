@@ -40,6 +40,8 @@ struct QueryResult {
 impl ChromaIndex {
     /// A client of the server at `host:port` (`CHROMA_HTTP_HOST` may carry a scheme).
     pub fn new(host: &str, port: u16) -> Result<Self, SeamError> {
+        // rustls with ring is the build's one TLS stack; installing it twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let origin = if host.starts_with("http://") || host.starts_with("https://") {
             format!("{}:{port}", host.trim_end_matches('/'))
         } else {

@@ -69,6 +69,8 @@ impl HttpEmbedder {
             HttpFlavor::OpenAi => format!("{base}/embeddings"),
             HttpFlavor::Ollama => format!("{base}/api/embed"),
         };
+        // rustls with ring is the build's one TLS stack; installing it twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(120))
