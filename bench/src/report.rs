@@ -93,6 +93,7 @@ fn baseline_name(section: &str) -> &'static str {
         "streaming" => "direct to the model server",
         "jobs" => "in-memory channel",
         "files" => "object_store directly, same store",
+        "knowledge" => "compared with (see the row)",
         _ => "bare axum",
     }
 }
