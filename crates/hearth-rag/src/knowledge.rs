@@ -128,15 +128,7 @@ impl Knowledge {
 
     /// The vector collection of a tenant's passages under the current embedding model.
     pub fn collection(&self, tenant: TenantId) -> String {
-        let model = Sha256::digest(self.inner.embedder.model().as_bytes());
-        format!(
-            "p_{}_{:02x}{:02x}{:02x}{:02x}",
-            tenant.0.simple(),
-            model[0],
-            model[1],
-            model[2],
-            model[3]
-        )
+        collection_name(tenant, self.inner.embedder.model())
     }
 
     /// Marks files pending and queues a job for each (their owners receive the progress).
@@ -452,6 +444,19 @@ impl Knowledge {
             })
             .collect())
     }
+}
+
+/// The vector collection of a tenant's passages embedded with `model`: `p_{tenant}_{hash of model}`.
+pub fn collection_name(tenant: TenantId, model: &str) -> String {
+    let model = Sha256::digest(model.as_bytes());
+    format!(
+        "p_{}_{:02x}{:02x}{:02x}{:02x}",
+        tenant.0.simple(),
+        model[0],
+        model[1],
+        model[2],
+        model[3]
+    )
 }
 
 /// Records of these files.

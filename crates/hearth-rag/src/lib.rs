@@ -14,4 +14,4 @@ pub mod jobs;
 mod knowledge;
 
 pub use error::RagError;
-pub use knowledge::{Knowledge, MAX_DOCUMENT_BYTES, Retrieved};
+pub use knowledge::{Knowledge, MAX_DOCUMENT_BYTES, Retrieved, collection_name};

@@ -448,6 +448,23 @@ async fn every_vector_index_gives_the_same_answers() {
         .into_iter()
         .filter(|e| names.contains(&e.file.as_str()))
         .collect();
+    // The external indexes outlive test runs, and every test server's tenant is the default one:
+    // start from an empty collection so earlier runs' passages cannot crowd the filtered searches.
+    let collection = hearth_rag::collection_name(
+        hearth_core::TenantId::DEFAULT,
+        &hearth_testkit::model_dir().display().to_string(),
+    );
+    let external: [std::sync::Arc<dyn hearth_core::seams::VectorIndex>; 2] = [
+        std::sync::Arc::new(
+            hearth_vector::PgVectorIndex::connect(&pgvector)
+                .await
+                .unwrap(),
+        ),
+        std::sync::Arc::new(hearth_vector::ChromaIndex::new(&chroma_host, chroma_port).unwrap()),
+    ];
+    for index in &external {
+        index.drop_collection(&collection).await.unwrap();
+    }
     let mut answers = Vec::new();
     for index in [VectorDb::Embedded, VectorDb::Pgvector, VectorDb::Chroma] {
         let (pgvector, chroma_host) = (pgvector.clone(), chroma_host.clone());
