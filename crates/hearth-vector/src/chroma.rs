@@ -8,6 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use hearth_core::seams::{
     SeamError, VectorFilter, VectorHit, VectorIndex, VectorRecord, check_collection_name,
+    refuse_empty_filter, upsert_dimensions,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -123,14 +124,8 @@ impl VectorIndex for ChromaIndex {
 
     async fn upsert(&self, collection: &str, records: Vec<VectorRecord>) -> Result<(), SeamError> {
         check_collection_name(collection)?;
-        if records.is_empty() {
+        if upsert_dimensions(&records)?.is_none() {
             return Ok(());
-        }
-        let dims = records[0].vector.len();
-        if dims == 0 || records.iter().any(|r| r.vector.len() != dims) {
-            return Err(SeamError::Invalid(
-                "every vector of an upsert must have the same, non-zero length".into(),
-            ));
         }
         let id = self
             .collection_id(collection, true)
@@ -234,10 +229,9 @@ impl VectorIndex for ChromaIndex {
         filter: &VectorFilter,
     ) -> Result<(), SeamError> {
         check_collection_name(collection)?;
+        refuse_empty_filter(filter)?;
         let Some(clause) = where_clause(filter) else {
-            return Err(SeamError::Invalid(
-                "delete_matching needs at least one condition".into(),
-            ));
+            return Ok(());
         };
         let Some(id) = self.collection_id(collection, false).await? else {
             return Ok(());

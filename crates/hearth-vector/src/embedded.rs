@@ -20,6 +20,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use hearth_core::seams::{
     SeamError, VectorFilter, VectorHit, VectorIndex, VectorRecord, check_collection_name,
+    refuse_empty_filter, upsert_dimensions, wrong_dimensions,
 };
 use rayon::prelude::*;
 use serde_json::Value;
@@ -147,14 +148,9 @@ impl VectorIndex for EmbeddedIndex {
 
     async fn upsert(&self, collection: &str, records: Vec<VectorRecord>) -> Result<(), SeamError> {
         check_collection_name(collection)?;
-        let Some(dims) = records.first().map(|r| r.vector.len()) else {
+        let Some(dims) = upsert_dimensions(&records)? else {
             return Ok(());
         };
-        if dims == 0 || records.iter().any(|r| r.vector.len() != dims) {
-            return Err(SeamError::Invalid(
-                "every vector of an upsert must have the same, non-zero length".into(),
-            ));
-        }
         let target = self.collection(collection).await?;
         let _writer = target.writer.lock().await;
         let mut tx = self.pool.begin().await.map_err(db)?;
@@ -170,9 +166,7 @@ impl VectorIndex for EmbeddedIndex {
             .await
             .map_err(db)?;
         if stored as usize != dims {
-            return Err(SeamError::Invalid(format!(
-                "collection `{collection}` holds {stored}-dimensional vectors, not {dims}"
-            )));
+            return Err(wrong_dimensions(collection, stored as usize, dims));
         }
         let mut rowids = Vec::with_capacity(records.len());
         for record in &records {
@@ -213,10 +207,7 @@ impl VectorIndex for EmbeddedIndex {
         match self.dims_of(collection).await? {
             None => return Ok(Vec::new()),
             Some(dims) if dims != vector.len() => {
-                return Err(SeamError::Invalid(format!(
-                    "collection `{collection}` holds {dims}-dimensional vectors, not {}",
-                    vector.len()
-                )));
+                return Err(wrong_dimensions(collection, dims, vector.len()));
             }
             Some(_) => {}
         }
@@ -304,7 +295,7 @@ impl VectorIndex for EmbeddedIndex {
         filter: &VectorFilter,
     ) -> Result<(), SeamError> {
         check_collection_name(collection)?;
-        refuse_empty(filter)?;
+        refuse_empty_filter(filter)?;
         if self.dims_of(collection).await?.is_none() {
             return Ok(());
         }
@@ -588,17 +579,6 @@ fn decode(bytes: &[u8]) -> Vec<f32> {
         .chunks_exact(4)
         .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
         .collect()
-}
-
-/// `delete_matching` with no condition would delete everything.
-pub(crate) fn refuse_empty(filter: &VectorFilter) -> Result<(), SeamError> {
-    if filter.conditions.is_empty() {
-        Err(SeamError::Invalid(
-            "delete_matching needs at least one condition".into(),
-        ))
-    } else {
-        Ok(())
-    }
 }
 
 fn db(error: sqlx::Error) -> SeamError {

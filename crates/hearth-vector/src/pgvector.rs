@@ -10,6 +10,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use hearth_core::seams::{
     SeamError, VectorFilter, VectorHit, VectorIndex, VectorRecord, check_collection_name,
+    refuse_empty_filter, upsert_dimensions, wrong_dimensions,
 };
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Row};
@@ -107,23 +108,16 @@ impl VectorIndex for PgVectorIndex {
 
     async fn upsert(&self, collection: &str, records: Vec<VectorRecord>) -> Result<(), SeamError> {
         check_collection_name(collection)?;
-        let Some(dims) = records.first().map(|r| r.vector.len()) else {
+        let Some(dims) = upsert_dimensions(&records)? else {
             return Ok(());
         };
-        if dims == 0 || records.iter().any(|r| r.vector.len() != dims) {
-            return Err(SeamError::Invalid(
-                "every vector of an upsert must have the same, non-zero length".into(),
-            ));
-        }
         match self.dims_of(collection).await? {
             None => {
                 self.create(collection, dims).await?;
                 self.dims.lock().await.insert(collection.to_owned(), dims);
             }
             Some(stored) if stored != dims => {
-                return Err(SeamError::Invalid(format!(
-                    "collection `{collection}` holds {stored}-dimensional vectors, not {dims}"
-                )));
+                return Err(wrong_dimensions(collection, stored, dims));
             }
             Some(_) => {}
         }
@@ -177,10 +171,7 @@ impl VectorIndex for PgVectorIndex {
         match self.dims_of(collection).await? {
             None => return Ok(Vec::new()),
             Some(dims) if dims != vector.len() => {
-                return Err(SeamError::Invalid(format!(
-                    "collection `{collection}` holds {dims}-dimensional vectors, not {}",
-                    vector.len()
-                )));
+                return Err(wrong_dimensions(collection, dims, vector.len()));
             }
             Some(_) => {}
         }
@@ -258,7 +249,7 @@ impl VectorIndex for PgVectorIndex {
         filter: &VectorFilter,
     ) -> Result<(), SeamError> {
         check_collection_name(collection)?;
-        crate::embedded::refuse_empty(filter)?;
+        refuse_empty_filter(filter)?;
         if self.dims_of(collection).await?.is_none() {
             return Ok(());
         }

@@ -34,6 +34,7 @@ pub use jobs::{
 pub use model::{ChatChunk, ChatChunkStream, ChatRequest, ModelInfo, ModelProvider};
 pub use vector::{
     FieldIn, VectorFilter, VectorHit, VectorIndex, VectorRecord, check_collection_name,
+    refuse_empty_filter, upsert_dimensions, wrong_dimensions,
 };
 
 /// A backend failure, classified so callers can react (retry, report 404, report 503) without knowing

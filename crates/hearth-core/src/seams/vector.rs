@@ -84,6 +84,38 @@ pub fn check_collection_name(name: &str) -> Result<(), SeamError> {
     }
 }
 
+/// Checks an upsert's records: the length every vector shares, or `None` for no records. Every
+/// backend refuses mixed or empty vectors the same way.
+pub fn upsert_dimensions(records: &[VectorRecord]) -> Result<Option<usize>, SeamError> {
+    let Some(dims) = records.first().map(|r| r.vector.len()) else {
+        return Ok(None);
+    };
+    if dims == 0 || records.iter().any(|r| r.vector.len() != dims) {
+        return Err(SeamError::Invalid(
+            "every vector of an upsert must have the same, non-zero length".into(),
+        ));
+    }
+    Ok(Some(dims))
+}
+
+/// The error for a vector whose length is not the collection's.
+pub fn wrong_dimensions(collection: &str, stored: usize, given: usize) -> SeamError {
+    SeamError::Invalid(format!(
+        "collection `{collection}` holds {stored}-dimensional vectors, not {given}"
+    ))
+}
+
+/// `delete_matching` with no condition would delete everything: refused.
+pub fn refuse_empty_filter(filter: &VectorFilter) -> Result<(), SeamError> {
+    if filter.conditions.is_empty() {
+        Err(SeamError::Invalid(
+            "delete_matching needs at least one condition".into(),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// Collections of vectors searched by cosine similarity. Backends must return equivalent results for
 /// the same data, and the embedded one must be safe under concurrent readers and writers.
 #[async_trait]
