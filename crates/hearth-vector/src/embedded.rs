@@ -4,11 +4,12 @@
 //! an acknowledged vector survives `kill -9`; the in-memory index is only ever built from that file
 //! (lazily, per collection, on first use), so rebuilding it is opening the collection again.
 //!
-//! Search is a scan of 8-bit codes (each vector scaled to ±127 with its own scale) on every core,
-//! with the best candidates re-scored exactly from their stored `f32` vectors. At 384 dimensions the
-//! codes are 384 bytes a vector, a quarter of the vectors, so a scan of 100k reads ~38 MB; metadata
-//! filters (`file_id`, …) use an inverted index, so a search within a few files scans only theirs.
-//! The scan is exact up to quantisation, which the re-scoring removes for all but near-ties.
+//! Search runs in three stages, each on fewer candidates with more precision (see [`crate::codes`]):
+//! a scan of 4-bit codes of the whole collection on every core (192 bytes a vector at 384
+//! dimensions, so ~19 MB at 100k), a re-ranking of the best few hundred by their 8-bit codes, and
+//! an exact re-scoring of the best few dozen from their stored `f32` vectors. Metadata filters
+//! (`file_id`, …) use an inverted index, so a search within a few files scores only theirs, by
+//! their 8-bit codes. Quantisation only decides which candidates reach the exact stage.
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
@@ -29,10 +30,16 @@ use sqlx::sqlite::{
 };
 use sqlx::{AssertSqlSafe, Row};
 
-/// Candidates re-scored exactly per result asked for.
-const RESCORE_FACTOR: usize = 8;
+use crate::codes::{Query, bytes_per_vector4, dot8, quantize4, quantize8};
+
+/// Candidates the 4-bit scan keeps for re-ranking: `k × COARSE_FACTOR + COARSE_EXTRA`.
+const COARSE_FACTOR: usize = 16;
+const COARSE_EXTRA: usize = 100;
+/// Candidates the 8-bit re-ranking keeps for exact scoring: `k × EXACT_FACTOR + EXACT_EXTRA`.
+const EXACT_FACTOR: usize = 2;
+const EXACT_EXTRA: usize = 10;
 /// Slots scanned per parallel task.
-const SCAN_CHUNK: usize = 4096;
+const SCAN_CHUNK: usize = 8192;
 
 /// The default vector index: a SQLite file plus an in-memory scan index per collection.
 #[derive(Debug)]
@@ -54,8 +61,12 @@ struct Collection {
 #[derive(Debug, Default)]
 struct Slots {
     dims: usize,
+    /// 8-bit codes, `dims` a slot, and their scales.
     codes: Vec<i8>,
     scales: Vec<f32>,
+    /// 4-bit codes, `bytes_per_vector4(dims)` a slot, and their scales.
+    nibbles: Vec<u8>,
+    nibble_scales: Vec<f32>,
     rowids: Vec<i64>,
     ids: Vec<String>,
     metadata: Vec<Value>,
@@ -212,13 +223,12 @@ impl VectorIndex for EmbeddedIndex {
             Some(_) => {}
         }
         let target = self.collection(collection).await?;
-        let (query, query_scale) = quantize(vector);
+        let query = Query::new(vector);
         let arch = self.arch;
         let filter = filter.clone();
-        let wanted = k * RESCORE_FACTOR + 32;
         let candidates = tokio::task::spawn_blocking(move || {
             let slots = target.slots.read().unwrap_or_else(|e| e.into_inner());
-            slots.scan(arch, &query, query_scale, &filter, wanted)
+            slots.candidates(arch, &query, &filter, k)
         })
         .await
         .map_err(|e| backend(e.to_string()))?;
@@ -346,11 +356,15 @@ impl Slots {
         if self.dims == 0 {
             self.dims = vector.len();
         }
-        let (code, scale) = quantize(vector);
+        let (code, scale) = quantize8(vector);
+        let (nibbles, nibble_scale) = quantize4(vector);
         let slot = match self.slot_of.get(&id) {
             Some(&slot) => {
                 self.codes[slot * self.dims..(slot + 1) * self.dims].copy_from_slice(&code);
                 self.scales[slot] = scale;
+                self.nibbles[slot * nibbles.len()..(slot + 1) * nibbles.len()]
+                    .copy_from_slice(&nibbles);
+                self.nibble_scales[slot] = nibble_scale;
                 self.rowids[slot] = rowid;
                 self.metadata[slot] = metadata;
                 slot
@@ -359,6 +373,8 @@ impl Slots {
                 let slot = self.ids.len();
                 self.codes.extend_from_slice(&code);
                 self.scales.push(scale);
+                self.nibbles.extend_from_slice(&nibbles);
+                self.nibble_scales.push(nibble_scale);
                 self.rowids.push(rowid);
                 self.ids.push(id.clone());
                 self.metadata.push(metadata);
@@ -405,7 +421,8 @@ impl Slots {
                 .iter()
                 .map(|&c| f32::from(c) * old.scales[slot])
                 .collect();
-            // Re-quantising a dequantised code gives the same code back.
+            // Re-quantising a dequantised 8-bit code gives the same code back (and 4-bit codes
+            // within a rounding step).
             self.put(
                 old.ids[slot].clone(),
                 old.rowids[slot],
@@ -415,58 +432,63 @@ impl Slots {
         }
     }
 
-    /// The row ids of the `wanted` best candidates that pass `filter`.
-    fn scan(
+    /// The row ids of the candidates for the `k` best matches that pass `filter`, for exact
+    /// scoring.
+    fn candidates(
         &self,
         arch: pulp::Arch,
-        query: &[i8],
-        query_scale: f32,
+        query: &Query,
         filter: &VectorFilter,
-        wanted: usize,
+        k: usize,
     ) -> Vec<i64> {
         let dims = self.dims;
-        let score = |slot: usize| -> f32 {
+        let score8 = |slot: usize| -> f32 {
             let code = &self.codes[slot * dims..(slot + 1) * dims];
-            let dot: i32 = code
-                .iter()
-                .zip(query)
-                .map(|(&a, &b)| i32::from(a) * i32::from(b))
-                .sum();
-            dot as f32 * self.scales[slot] * query_scale
+            dot8(code, &query.code) as f32 * self.scales[slot] * query.scale
         };
-        let best = if filter.conditions.is_empty() {
-            let starts: Vec<usize> = (0..self.ids.len()).step_by(SCAN_CHUNK).collect();
-            starts
-                .into_par_iter()
-                .map(|start| {
-                    // Compiled for the best instruction set this CPU has (AVX-512, AVX2, …).
-                    arch.dispatch(|| {
-                        let mut best = Best::new(wanted);
-                        for slot in start..(start + SCAN_CHUNK).min(self.ids.len()) {
-                            if self.live[slot] {
-                                best.offer(score(slot), slot);
-                            }
-                        }
-                        best
-                    })
-                })
-                .reduce(|| Best::new(wanted), Best::merge)
+        let coarse = if filter.conditions.is_empty() {
+            self.scan4(query, k * COARSE_FACTOR + COARSE_EXTRA)
+                .into_slots()
         } else {
             let allowed = self.allowed(filter);
-            arch.dispatch(|| {
-                let mut best = Best::new(wanted);
-                for slot in allowed {
-                    if self.live[slot] && filter.matches(&self.metadata[slot]) {
-                        best.offer(score(slot), slot);
-                    }
-                }
-                best
-            })
+            allowed
+                .into_iter()
+                .filter(|&slot| self.live[slot] && filter.matches(&self.metadata[slot]))
+                .collect()
         };
+        // Compiled for the best instruction set this CPU has (AVX-512, AVX2, …).
+        let best = arch.dispatch(|| {
+            let mut best = Best::new(k * EXACT_FACTOR + EXACT_EXTRA);
+            for slot in coarse {
+                best.offer(score8(slot), slot);
+            }
+            best
+        });
         best.into_slots()
             .into_iter()
             .map(|slot| self.rowids[slot])
             .collect()
+    }
+
+    /// The `wanted` best live slots by their 4-bit codes, scanned in parallel.
+    fn scan4(&self, query: &Query, wanted: usize) -> Best {
+        let bytes = bytes_per_vector4(self.dims);
+        let starts: Vec<usize> = (0..self.ids.len()).step_by(SCAN_CHUNK).collect();
+        starts
+            .into_par_iter()
+            .map(|start| {
+                let end = (start + SCAN_CHUNK).min(self.ids.len());
+                let mut scores = vec![0; end - start];
+                query.dot4_many(&self.nibbles[start * bytes..end * bytes], &mut scores);
+                let mut best = Best::new(wanted);
+                for (slot, score) in (start..end).zip(scores) {
+                    if self.live[slot] {
+                        best.offer(score as f32 * self.nibble_scales[slot], slot);
+                    }
+                }
+                best
+            })
+            .reduce(|| Best::new(wanted), Best::merge)
     }
 
     /// Slots that may pass `filter`: those listed under every condition's values (the smallest
@@ -542,20 +564,6 @@ impl Best {
     }
 }
 
-/// A vector as 8-bit codes and the scale that turns them back: `v ≈ code × scale`.
-fn quantize(vector: &[f32]) -> (Vec<i8>, f32) {
-    let max = vector.iter().fold(0f32, |m, x| m.max(x.abs()));
-    if max == 0.0 || !max.is_finite() {
-        return (vec![0; vector.len()], 0.0);
-    }
-    let scale = max / 127.0;
-    let code = vector
-        .iter()
-        .map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8)
-        .collect();
-    (code, scale)
-}
-
 fn norm(vector: &[f32]) -> f32 {
     vector.iter().map(|x| x * x).sum::<f32>().sqrt()
 }
@@ -587,20 +595,4 @@ fn db(error: sqlx::Error) -> SeamError {
 
 fn backend(message: String) -> SeamError {
     SeamError::Backend(message)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_round_trip_closely_and_zero_vectors_score_zero() {
-        let vector = [0.5, -0.25, 0.125, 0.0];
-        let (code, scale) = quantize(&vector);
-        for (c, v) in code.iter().zip(vector) {
-            assert!((f32::from(*c) * scale - v).abs() < 0.003);
-        }
-        assert_eq!(quantize(&[0.0, 0.0]).1, 0.0);
-        assert_eq!(cosine(&[1.0, 0.0], 1.0, &[0.0, 0.0]), 0.0);
-    }
 }

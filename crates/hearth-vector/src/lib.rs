@@ -1,13 +1,14 @@
 //! Hearth's vector indexes behind the [`VectorIndex`] seam, chosen by `VECTOR_DB`:
 //!
 //! - [`EmbeddedIndex`] (the default): durable in `DATA_DIR/vectors/vectors.sqlite`, searched in
-//!   memory by a parallel scan of 8-bit codes with exact re-scoring.
+//!   memory by a parallel scan of 4-bit codes, re-ranked by 8-bit codes and re-scored exactly.
 //! - [`PgVectorIndex`]: PostgreSQL with pgvector, a table and an HNSW index per collection.
 //! - [`ChromaIndex`]: a Chroma server over its HTTP API (v2).
 //!
 //! All three pass the same contract suite (`tests/contract.rs`).
 
 mod chroma;
+mod codes;
 mod embedded;
 mod pgvector;
 
