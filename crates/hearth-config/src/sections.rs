@@ -300,6 +300,10 @@ pub struct RagSettings {
     pub rag_embedding_model: String,
     /// Texts embedded per batch.
     pub rag_embedding_batch_size: u32,
+    /// ONNX Runtime's shared library (`libonnxruntime.so`, version 1.31 or later) for `local`:
+    /// when set, a model with an ONNX graph (`onnx/model.onnx`, fetched with the model) runs on
+    /// ONNX Runtime, about 1.5× faster on CPU than the built-in engine, which runs it otherwise.
+    pub rag_embedding_onnx_runtime: Option<PathBuf>,
     /// OpenAI-compatible embeddings endpoint base URL.
     pub rag_openai_api_base_url: Option<String>,
     /// API key for the OpenAI-compatible embeddings endpoint.
@@ -341,6 +345,7 @@ impl Default for RagSettings {
             rag_embedding_engine: RagEmbeddingEngine::Local,
             rag_embedding_model: "sentence-transformers/all-MiniLM-L6-v2".into(),
             rag_embedding_batch_size: 32,
+            rag_embedding_onnx_runtime: None,
             rag_openai_api_base_url: None,
             rag_openai_api_key: None,
             rag_ollama_base_url: None,

@@ -193,6 +193,14 @@ impl Settings {
                 rag.chunk_overlap, rag.chunk_size
             ));
         }
+        if let Some(library) = &rag.rag_embedding_onnx_runtime
+            && !library.is_file()
+        {
+            refuse(format!(
+                "RAG_EMBEDDING_ONNX_RUNTIME: no file at {}",
+                library.display()
+            ));
+        }
         if rag.rag_embedding_batch_size == 0 {
             refuse("RAG_EMBEDDING_BATCH_SIZE must be at least 1".into());
         }
@@ -338,6 +346,13 @@ mod tests {
             (
                 vec![("CHUNK_SIZE", "100"), ("CHUNK_OVERLAP", "100")],
                 "CHUNK_OVERLAP",
+            ),
+            (
+                vec![(
+                    "RAG_EMBEDDING_ONNX_RUNTIME",
+                    "/nonexistent/libonnxruntime.so",
+                )],
+                "RAG_EMBEDDING_ONNX_RUNTIME: no file at /nonexistent",
             ),
             (
                 vec![

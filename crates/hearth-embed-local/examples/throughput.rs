@@ -1,4 +1,4 @@
-//! Embedding throughput: `cargo run --release -p hearth-embed-local --example throughput -- DIR [N] [BATCH]`
+//! Embedding throughput: `cargo run --release -p hearth-embed-local --example throughput -- DIR [N] [BATCH] [LIBONNXRUNTIME]`
 #![allow(clippy::print_stdout)] // a measuring tool: its output is the measurement
 //! embeds N sentences of about 51 tokens (as in BENCHMARKS.md's reference run) and prints
 //! sentences per second.
@@ -62,14 +62,17 @@ fn main() {
     let dir = args.next().expect("model directory");
     let count: usize = args.next().map_or(1000, |n| n.parse().unwrap());
     let batch: usize = args.next().map_or(32, |n| n.parse().unwrap());
-    let engine = LocalEmbedder::load(dir.as_ref(), "m", batch).unwrap();
+    // A fourth argument, ONNX Runtime's library, runs the model's onnx/model.onnx on it.
+    let onnx_runtime = args.next().map(std::path::PathBuf::from);
+    let engine = LocalEmbedder::load(dir.as_ref(), "m", batch, onnx_runtime.as_deref()).unwrap();
     let texts = sentences(count);
     engine.embed_blocking(&texts[..batch.min(count)]).unwrap();
     let start = Instant::now();
     engine.embed_blocking(&texts).unwrap();
     let seconds = start.elapsed().as_secs_f64();
     println!(
-        "{{\"sentences\": {count}, \"batch\": {batch}, \"seconds\": {seconds:.3}, \"sentences_per_s\": {:.1}}}",
+        "{{\"engine\": \"{}\", \"sentences\": {count}, \"batch\": {batch}, \"seconds\": {seconds:.3}, \"sentences_per_s\": {:.1}}}",
+        engine.engine(),
         count as f64 / seconds
     );
 }

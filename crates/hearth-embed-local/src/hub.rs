@@ -1,7 +1,8 @@
 //! Finding a model: `RAG_EMBEDDING_MODEL` is a directory, or a Hugging Face id (`org/name`) looked
 //! up in Hearth's model cache, then in the Hugging Face cache (`HF_HOME`, `~/.cache/huggingface`),
 //! then downloaded from the hub (`HF_ENDPOINT`, default `https://huggingface.co`) into Hearth's
-//! cache — unless `HF_HUB_OFFLINE=1`. Downloads are written to a temporary name and renamed, so an
+//! cache — unless `HF_HUB_OFFLINE=1`. With `with_onnx` the model's ONNX graph (`onnx/model.onnx`)
+//! is fetched too, when the hub has one (also into an earlier download that lacks it). Downloads are written to a temporary name and renamed, so an
 //! interrupted download never leaves a half model behind.
 
 use std::path::{Path, PathBuf};
@@ -9,7 +10,7 @@ use std::path::{Path, PathBuf};
 use futures::StreamExt;
 use tokio::io::AsyncWriteExt;
 
-use crate::LoadError;
+use crate::{LoadError, ONNX_MODEL};
 
 /// The files a model needs, and those it may have.
 const REQUIRED: &[&str] = &["config.json", "tokenizer.json", "model.safetensors"];
@@ -20,7 +21,7 @@ const OPTIONAL: &[&str] = &["sentence_bert_config.json", "1_Pooling/config.json"
 // `HF_ENDPOINT`, `HF_HUB_OFFLINE`), as every Hugging Face client finds them; they are not Hearth's
 // settings.
 #[allow(clippy::disallowed_methods)]
-pub async fn resolve(spec: &str, cache: &Path) -> Result<PathBuf, LoadError> {
+pub async fn resolve(spec: &str, cache: &Path, with_onnx: bool) -> Result<PathBuf, LoadError> {
     let as_path = Path::new(spec);
     if as_path.is_dir() {
         return complete(as_path)
@@ -35,20 +36,31 @@ pub async fn resolve(spec: &str, cache: &Path) -> Result<PathBuf, LoadError> {
         )));
     };
     let ours = cache.join(format!("{org}--{name}"));
+    let offline =
+        std::env::var("HF_HUB_OFFLINE").is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
+    let endpoint = std::env::var("HF_ENDPOINT").unwrap_or_else(|_| "https://huggingface.co".into());
     if complete(&ours) {
+        if with_onnx && !offline && !ours.join(ONNX_MODEL).is_file() {
+            download(&endpoint, org, name, &ours, &[(ONNX_MODEL, false)]).await?;
+        }
         return Ok(ours);
     }
     if let Some(found) = in_hf_cache(org, name) {
         return Ok(found);
     }
-    if std::env::var("HF_HUB_OFFLINE").is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true")) {
+    if offline {
         return Err(LoadError::Model(format!(
             "model {spec} is not cached and HF_HUB_OFFLINE is set; put it in {} or point RAG_EMBEDDING_MODEL at its directory",
             ours.display()
         )));
     }
-    let endpoint = std::env::var("HF_ENDPOINT").unwrap_or_else(|_| "https://huggingface.co".into());
-    download(&endpoint, org, name, &ours).await?;
+    let files: Vec<(&str, bool)> = REQUIRED
+        .iter()
+        .map(|&f| (f, true))
+        .chain(OPTIONAL.iter().map(|&f| (f, false)))
+        .chain(with_onnx.then_some((ONNX_MODEL, false)))
+        .collect();
+    download(&endpoint, org, name, &ours, &files).await?;
     Ok(ours)
 }
 
@@ -82,7 +94,14 @@ fn in_hf_cache(org: &str, name: &str) -> Option<PathBuf> {
         .find(|dir| complete(dir))
 }
 
-async fn download(endpoint: &str, org: &str, name: &str, target: &Path) -> Result<(), LoadError> {
+/// Fetches `files` (path, required) of the model into `target`; a missing optional file is skipped.
+async fn download(
+    endpoint: &str,
+    org: &str,
+    name: &str,
+    target: &Path,
+    files: &[(&str, bool)],
+) -> Result<(), LoadError> {
     // rustls with ring is the build's one TLS stack; installing it twice is harmless.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder()
@@ -90,11 +109,7 @@ async fn download(endpoint: &str, org: &str, name: &str, target: &Path) -> Resul
         .build()
         .map_err(|e| LoadError::Download(e.to_string()))?;
     tracing::info!(model = %format!("{org}/{name}"), %endpoint, "downloading the embedding model");
-    for (file, required) in REQUIRED
-        .iter()
-        .map(|f| (f, true))
-        .chain(OPTIONAL.iter().map(|f| (f, false)))
-    {
+    for &(file, required) in files {
         let url = format!(
             "{}/{org}/{name}/resolve/main/{file}",
             endpoint.trim_end_matches('/')

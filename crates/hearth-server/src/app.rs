@@ -511,10 +511,11 @@ async fn open_knowledge(
     let model = rag.rag_embedding_model.clone();
     let cache = settings.core.data_dir.join("models");
     let batch = rag.rag_embedding_batch_size as usize;
+    let onnx_runtime = rag.rag_embedding_onnx_runtime.clone();
     let local: hearth_rag::embed::LocalLoader = Arc::new(move || {
-        let (model, cache) = (model.clone(), cache.clone());
+        let (model, cache, onnx_runtime) = (model.clone(), cache.clone(), onnx_runtime.clone());
         Box::pin(async move {
-            let dir = hearth_embed_local::hub::resolve(&model, &cache)
+            let dir = hearth_embed_local::hub::resolve(&model, &cache, onnx_runtime.is_some())
                 .await
                 .map_err(|e| hearth_core::seams::SeamError::Unavailable {
                     service: "embedding model".into(),
@@ -522,7 +523,12 @@ async fn open_knowledge(
                 })?;
             tracing::info!(model = %model, dir = %dir.display(), "loading the embedding model");
             let engine = tokio::task::spawn_blocking(move || {
-                hearth_embed_local::LocalEmbedder::load(&dir, &model, batch)
+                hearth_embed_local::LocalEmbedder::load(
+                    &dir,
+                    &model,
+                    batch,
+                    onnx_runtime.as_deref(),
+                )
             })
             .await
             .map_err(|e| hearth_core::seams::SeamError::Backend(e.to_string()))?
@@ -530,6 +536,7 @@ async fn open_knowledge(
                 service: "embedding model".into(),
                 reason: e.to_string(),
             })?;
+            tracing::info!(engine = engine.engine(), "embedding model loaded");
             Ok(Arc::new(engine) as Arc<dyn hearth_core::seams::Embedder>)
         })
     });

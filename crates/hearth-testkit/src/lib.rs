@@ -301,6 +301,16 @@ pub fn model_dir() -> PathBuf {
     ))
 }
 
+/// ONNX Runtime's shared library: `HEARTH_TEST_ONNX_RUNTIME`, or where `scripts/onnxruntime.sh`
+/// puts it.
+pub fn onnx_runtime() -> PathBuf {
+    let home = env_or("HOME", "/root");
+    PathBuf::from(env_or(
+        "HEARTH_TEST_ONNX_RUNTIME",
+        &format!("{home}/.cache/hearth/onnxruntime/lib/libonnxruntime.so"),
+    ))
+}
+
 /// PostgreSQL with pgvector (`scripts/pgvector.sh`): `HEARTH_TEST_PGVECTOR_URL`.
 pub fn pgvector_url() -> String {
     env_or(

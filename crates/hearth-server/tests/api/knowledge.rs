@@ -90,7 +90,21 @@ async fn query(app: &TestApp, token: &str, body: Value) -> Vec<Value> {
 }
 
 async fn every_format_answers_its_question(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    every_format_answers(TestApp::spawn(backend).await).await;
+}
+
+/// The same with the model on ONNX Runtime (`RAG_EMBEDDING_ONNX_RUNTIME`), as an operator who
+/// wants the faster engine runs it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_format_answers_its_question_on_onnx_runtime() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |settings| {
+        settings.rag.rag_embedding_onnx_runtime = Some(hearth_testkit::onnx_runtime());
+    })
+    .await;
+    every_format_answers(app).await;
+}
+
+async fn every_format_answers(app: TestApp) {
     let token = app.admin().await;
     let entries = manifest();
     let names: Vec<&str> = entries.iter().map(|e| e.file.as_str()).collect();
