@@ -2,8 +2,9 @@
 //! up in Hearth's model cache, then in the Hugging Face cache (`HF_HOME`, `~/.cache/huggingface`),
 //! then downloaded from the hub (`HF_ENDPOINT`, default `https://huggingface.co`) into Hearth's
 //! cache — unless `HF_HUB_OFFLINE=1`. With `with_onnx` the model's ONNX graph (`onnx/model.onnx`)
-//! is fetched too, when the hub has one (also into an earlier download that lacks it). Downloads are written to a temporary name and renamed, so an
-//! interrupted download never leaves a half model behind.
+//! is fetched too, when the hub has one (also into an earlier download that lacks it). Downloads
+//! are written to a temporary name and renamed, so an interrupted download never leaves a half
+//! model behind.
 
 use std::path::{Path, PathBuf};
 
@@ -16,12 +17,41 @@ use crate::{LoadError, ONNX_MODEL};
 const REQUIRED: &[&str] = &["config.json", "tokenizer.json", "model.safetensors"];
 const OPTIONAL: &[&str] = &["sentence_bert_config.json", "1_Pooling/config.json"];
 
-/// The directory holding the model `spec`, downloading it into `cache` when needed.
-// The Hugging Face cache and hub are found through Hugging Face's own variables (`HF_HOME`,
-// `HF_ENDPOINT`, `HF_HUB_OFFLINE`), as every Hugging Face client finds them; they are not Hearth's
-// settings.
-#[allow(clippy::disallowed_methods)]
-pub async fn resolve(spec: &str, cache: &Path, with_onnx: bool) -> Result<PathBuf, LoadError> {
+/// Where models come from: the hub and the Hugging Face cache.
+#[derive(Clone, Debug)]
+pub struct Hub {
+    /// The hub's base URL (`HF_ENDPOINT`).
+    pub endpoint: String,
+    /// Never download (`HF_HUB_OFFLINE`).
+    pub offline: bool,
+    /// The Hugging Face cache's root (`HF_HOME`, else `~/.cache/huggingface`).
+    pub hf_home: Option<PathBuf>,
+}
+
+impl Hub {
+    /// Read from Hugging Face's own variables (`HF_ENDPOINT`, `HF_HUB_OFFLINE`, `HF_HOME`), as every
+    /// Hugging Face client reads them; they are not Hearth's settings.
+    #[allow(clippy::disallowed_methods)]
+    pub fn from_env() -> Self {
+        Self {
+            endpoint: std::env::var("HF_ENDPOINT")
+                .unwrap_or_else(|_| "https://huggingface.co".into()),
+            offline: std::env::var("HF_HUB_OFFLINE")
+                .is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true")),
+            hf_home: std::env::var_os("HF_HOME").map(PathBuf::from).or_else(|| {
+                std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/huggingface"))
+            }),
+        }
+    }
+}
+
+/// The directory holding the model `spec`, downloading it from `hub` into `cache` when needed.
+pub async fn resolve(
+    spec: &str,
+    cache: &Path,
+    hub: &Hub,
+    with_onnx: bool,
+) -> Result<PathBuf, LoadError> {
     let as_path = Path::new(spec);
     if as_path.is_dir() {
         return complete(as_path)
@@ -36,19 +66,16 @@ pub async fn resolve(spec: &str, cache: &Path, with_onnx: bool) -> Result<PathBu
         )));
     };
     let ours = cache.join(format!("{org}--{name}"));
-    let offline =
-        std::env::var("HF_HUB_OFFLINE").is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
-    let endpoint = std::env::var("HF_ENDPOINT").unwrap_or_else(|_| "https://huggingface.co".into());
     if complete(&ours) {
-        if with_onnx && !offline && !ours.join(ONNX_MODEL).is_file() {
-            download(&endpoint, org, name, &ours, &[(ONNX_MODEL, false)]).await?;
+        if with_onnx && !hub.offline && !ours.join(ONNX_MODEL).is_file() {
+            download(&hub.endpoint, org, name, &ours, &[(ONNX_MODEL, false)]).await?;
         }
         return Ok(ours);
     }
-    if let Some(found) = in_hf_cache(org, name) {
+    if let Some(found) = hub.hf_home.as_deref().and_then(|home| in_hf_cache(home, org, name)) {
         return Ok(found);
     }
-    if offline {
+    if hub.offline {
         return Err(LoadError::Model(format!(
             "model {spec} is not cached and HF_HUB_OFFLINE is set; put it in {} or point RAG_EMBEDDING_MODEL at its directory",
             ours.display()
@@ -60,7 +87,7 @@ pub async fn resolve(spec: &str, cache: &Path, with_onnx: bool) -> Result<PathBu
         .chain(OPTIONAL.iter().map(|&f| (f, false)))
         .chain(with_onnx.then_some((ONNX_MODEL, false)))
         .collect();
-    download(&endpoint, org, name, &ours, &files).await?;
+    download(&hub.endpoint, org, name, &ours, &files).await?;
     Ok(ours)
 }
 
@@ -78,11 +105,7 @@ fn complete(dir: &Path) -> bool {
 }
 
 /// A snapshot of the model in the Hugging Face cache layout (`models--org--name/snapshots/*`).
-#[allow(clippy::disallowed_methods)] // see `resolve`
-fn in_hf_cache(org: &str, name: &str) -> Option<PathBuf> {
-    let home = std::env::var_os("HF_HOME").map(PathBuf::from).or_else(|| {
-        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/huggingface"))
-    })?;
+fn in_hf_cache(home: &Path, org: &str, name: &str) -> Option<PathBuf> {
     let snapshots = home
         .join("hub")
         .join(format!("models--{org}--{name}"))

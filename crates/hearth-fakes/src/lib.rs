@@ -1,6 +1,8 @@
 //! A fake model server for tests and benchmarks, speaking both wire formats Hearth talks to:
 //! OpenAI's (`GET /v1/models`, `POST /v1/chat/completions` with SSE framing, a usage chunk and
-//! `data: [DONE]`) and Ollama's (`GET /api/tags`, `POST /api/chat` with NDJSON).
+//! `data: [DONE]`, `POST /v1/embeddings`) and Ollama's (`GET /api/tags`, `POST /api/chat` with
+//! NDJSON, `POST /api/embed`). Its embeddings are hashed bags of words ([`fake_embedding`]):
+//! deterministic, and texts sharing words are near each other.
 //!
 //! Doubles are allowed only for paid external APIs; this one reproduces the real framing and lets a
 //! test choose the answer, its pace and its failures, and observe what happened (requests received,
@@ -88,6 +90,12 @@ pub struct FakeStats {
     pub cancelled: AtomicU64,
     pub model_list_requests: AtomicU64,
     pub last_request: Mutex<Option<Value>>,
+    /// Embedding requests received (both APIs), failed ones included.
+    pub embedding_requests: AtomicU64,
+    /// How many texts each successful embedding request carried, in order.
+    pub embedding_batches: Mutex<Vec<usize>>,
+    /// The bearer token of the last embedding request.
+    pub embedding_authorization: Mutex<Option<String>>,
 }
 
 impl FakeStats {
@@ -107,6 +115,33 @@ impl FakeStats {
     pub fn last_request(&self) -> Option<Value> {
         self.last_request.lock().expect("stats lock").clone()
     }
+
+    pub fn embedding_requests(&self) -> u64 {
+        self.embedding_requests.load(Ordering::SeqCst)
+    }
+
+    pub fn embedding_batches(&self) -> Vec<usize> {
+        self.embedding_batches.lock().expect("stats lock").clone()
+    }
+}
+
+/// Dimensions of the fake's embeddings.
+pub const FAKE_EMBEDDING_DIMENSIONS: usize = 64;
+
+/// The fake's embedding of `text`: each lower-cased word adds 1 to one of 64 dimensions chosen by
+/// a hash of it (FNV-1a), not normalised (clients normalise).
+pub fn fake_embedding(text: &str) -> Vec<f32> {
+    let mut vector = vec![0f32; FAKE_EMBEDDING_DIMENSIONS];
+    for word in text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        let hash = word.to_lowercase().bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        vector[(hash % FAKE_EMBEDDING_DIMENSIONS as u64) as usize] += 1.0;
+    }
+    vector
 }
 
 #[derive(Clone)]
@@ -114,6 +149,8 @@ struct Shared {
     /// Shared, not copied, by every request: an answer may have a hundred thousand pieces.
     config: Arc<Mutex<Arc<FakeConfig>>>,
     stats: Arc<FakeStats>,
+    /// The next embedding requests to fail, and with which status.
+    embedding_failures: Arc<Mutex<(u32, u16)>>,
 }
 
 /// A running fake server.
@@ -143,6 +180,7 @@ impl FakeServer {
         let shared = Shared {
             config: Arc::new(Mutex::new(Arc::new(config))),
             stats: Arc::default(),
+            embedding_failures: Arc::default(),
         };
         let app = router(shared.clone());
         let listener =
@@ -172,6 +210,11 @@ impl FakeServer {
     pub fn stats(&self) -> &FakeStats {
         &self.shared.stats
     }
+
+    /// Answers the next `count` embedding requests with `status` (and an error body).
+    pub fn fail_next_embeddings(&self, count: u32, status: u16) {
+        *self.shared.embedding_failures.lock().expect("failures lock") = (count, status);
+    }
 }
 
 fn router(shared: Shared) -> Router {
@@ -180,6 +223,8 @@ fn router(shared: Shared) -> Router {
         .route("/v1/chat/completions", post(openai_chat))
         .route("/api/tags", get(ollama_tags))
         .route("/api/chat", post(ollama_chat))
+        .route("/v1/embeddings", post(openai_embeddings))
+        .route("/api/embed", post(ollama_embed))
         // Real model servers take long histories and images.
         .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(shared)
@@ -392,6 +437,89 @@ async fn openai_chat(
         Body::from_stream(stream),
     )
         .into_response()
+}
+
+/// The texts of an embedding request (`input`: one string or a list), after counting it, or the
+/// error to answer with: a scheduled failure, a missing key, an unknown model or a bad body.
+fn embedding_texts(
+    shared: &Shared,
+    headers: &HeaderMap,
+    body: &Value,
+) -> Result<Vec<String>, Response> {
+    shared
+        .stats
+        .embedding_requests
+        .fetch_add(1, Ordering::SeqCst);
+    *shared
+        .stats
+        .embedding_authorization
+        .lock()
+        .expect("stats lock") = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    {
+        let mut failures = shared.embedding_failures.lock().expect("failures lock");
+        if failures.0 > 0 {
+            failures.0 -= 1;
+            return Err(error(failures.1, "scheduled failure"));
+        }
+    }
+    let config = config(shared);
+    if !authorised(&config, headers) {
+        return Err(error(401, "invalid api key"));
+    }
+    let model = body["model"].as_str().unwrap_or_default();
+    if !config.models.iter().any(|m| m == model) {
+        return Err(error(404, &format!("model '{model}' not found")));
+    }
+    let texts: Option<Vec<String>> = match &body["input"] {
+        Value::String(text) => Some(vec![text.clone()]),
+        Value::Array(items) => items.iter().map(|i| i.as_str().map(str::to_owned)).collect(),
+        _ => None,
+    };
+    let texts = texts.ok_or_else(|| error(400, "input must be a string or a list of strings"))?;
+    shared
+        .stats
+        .embedding_batches
+        .lock()
+        .expect("stats lock")
+        .push(texts.len());
+    Ok(texts)
+}
+
+async fn openai_embeddings(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let texts = match embedding_texts(&shared, &headers, &body) {
+        Ok(texts) => texts,
+        Err(response) => return response,
+    };
+    // Listed last to first with their indexes, as nothing in the API promises order.
+    let data: Vec<Value> = texts
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(index, text)| json!({"object": "embedding", "index": index, "embedding": fake_embedding(text)}))
+        .collect();
+    Json(json!({"object": "list", "model": body["model"], "data": data,
+                "usage": {"prompt_tokens": texts.len(), "total_tokens": texts.len()}}))
+    .into_response()
+}
+
+async fn ollama_embed(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let texts = match embedding_texts(&shared, &headers, &body) {
+        Ok(texts) => texts,
+        Err(response) => return response,
+    };
+    let embeddings: Vec<Vec<f32>> = texts.iter().map(|t| fake_embedding(t)).collect();
+    Json(json!({"model": body["model"], "embeddings": embeddings})).into_response()
 }
 
 fn sse(value: &Value) -> String {

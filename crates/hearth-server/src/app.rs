@@ -512,10 +512,12 @@ async fn open_knowledge(
     let cache = settings.core.data_dir.join("models");
     let batch = rag.rag_embedding_batch_size as usize;
     let onnx_runtime = rag.rag_embedding_onnx_runtime.clone();
+    let hub = hearth_embed_local::hub::Hub::from_env();
     let local: hearth_rag::embed::LocalLoader = Arc::new(move || {
         let (model, cache, onnx_runtime) = (model.clone(), cache.clone(), onnx_runtime.clone());
+        let hub = hub.clone();
         Box::pin(async move {
-            let dir = hearth_embed_local::hub::resolve(&model, &cache, onnx_runtime.is_some())
+            let dir = hearth_embed_local::hub::resolve(&model, &cache, &hub, onnx_runtime.is_some())
                 .await
                 .map_err(|e| hearth_core::seams::SeamError::Unavailable {
                     service: "embedding model".into(),
