@@ -72,7 +72,11 @@ pub async fn resolve(
         }
         return Ok(ours);
     }
-    if let Some(found) = hub.hf_home.as_deref().and_then(|home| in_hf_cache(home, org, name)) {
+    if let Some(found) = hub
+        .hf_home
+        .as_deref()
+        .and_then(|home| in_hf_cache(home, org, name))
+    {
         return Ok(found);
     }
     if hub.offline {

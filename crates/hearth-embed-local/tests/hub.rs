@@ -46,7 +46,10 @@ async fn hub(missing: Vec<&'static str>) -> (Hub, Arc<AtomicU64>) {
         requests: requests.clone(),
     };
     let app = Router::new()
-        .route("/{org}/{name}/resolve/main/{*file}", axum::routing::get(file))
+        .route(
+            "/{org}/{name}/resolve/main/{*file}",
+            axum::routing::get(file),
+        )
         .with_state(files);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -68,9 +71,17 @@ async fn a_model_is_downloaded_once_into_the_cache_and_then_loads() {
     let (hub, requests) = hub(vec![]).await;
     let cache = tempfile::tempdir().unwrap();
     let dir = resolve(MODEL, cache.path(), &hub, true).await.unwrap();
-    assert_eq!(dir, cache.path().join("sentence-transformers--all-MiniLM-L6-v2"));
+    assert_eq!(
+        dir,
+        cache.path().join("sentence-transformers--all-MiniLM-L6-v2")
+    );
     let source = hearth_testkit::model_dir();
-    for file in ["config.json", "tokenizer.json", "model.safetensors", "onnx/model.onnx"] {
+    for file in [
+        "config.json",
+        "tokenizer.json",
+        "model.safetensors",
+        "onnx/model.onnx",
+    ] {
         assert!(same_file(&dir.join(file), &source.join(file)), "{file}");
     }
     // No temporary file is left beside them.
@@ -86,7 +97,10 @@ async fn a_model_is_downloaded_once_into_the_cache_and_then_loads() {
         offline: true,
         ..hub.clone()
     };
-    assert_eq!(resolve(MODEL, cache.path(), &offline, true).await.unwrap(), dir);
+    assert_eq!(
+        resolve(MODEL, cache.path(), &offline, true).await.unwrap(),
+        dir
+    );
     assert_eq!(requests.load(Ordering::SeqCst), fetched);
     let engine = LocalEmbedder::load(&dir, MODEL, 4, None).unwrap();
     let vectors = engine.embed_blocking(&["downloaded".to_owned()]).unwrap();
@@ -142,7 +156,10 @@ async fn the_hugging_face_cache_is_used_before_any_download() {
         ..hub
     };
     let cache = tempfile::tempdir().unwrap();
-    assert_eq!(resolve(MODEL, cache.path(), &hub, false).await.unwrap(), snapshot);
+    assert_eq!(
+        resolve(MODEL, cache.path(), &hub, false).await.unwrap(),
+        snapshot
+    );
     assert_eq!(requests.load(Ordering::SeqCst), 0);
 }
 
@@ -157,7 +174,14 @@ async fn bad_model_names_and_incomplete_directories_are_refused() {
         }
     }
     let empty = tempfile::tempdir().unwrap();
-    match resolve(&empty.path().display().to_string(), cache.path(), &hub, false).await {
+    match resolve(
+        &empty.path().display().to_string(),
+        cache.path(),
+        &hub,
+        false,
+    )
+    .await
+    {
         Err(LoadError::Model(reason)) => assert!(reason.contains("model.safetensors"), "{reason}"),
         other => panic!("{other:?}"),
     }

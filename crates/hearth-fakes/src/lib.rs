@@ -136,9 +136,12 @@ pub fn fake_embedding(text: &str) -> Vec<f32> {
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
     {
-        let hash = word.to_lowercase().bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        });
+        let hash = word
+            .to_lowercase()
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            });
         vector[(hash % FAKE_EMBEDDING_DIMENSIONS as u64) as usize] += 1.0;
     }
     vector
@@ -213,7 +216,11 @@ impl FakeServer {
 
     /// Answers the next `count` embedding requests with `status` (and an error body).
     pub fn fail_next_embeddings(&self, count: u32, status: u16) {
-        *self.shared.embedding_failures.lock().expect("failures lock") = (count, status);
+        *self
+            .shared
+            .embedding_failures
+            .lock()
+            .expect("failures lock") = (count, status);
     }
 }
 
@@ -475,7 +482,10 @@ fn embedding_texts(
     }
     let texts: Option<Vec<String>> = match &body["input"] {
         Value::String(text) => Some(vec![text.clone()]),
-        Value::Array(items) => items.iter().map(|i| i.as_str().map(str::to_owned)).collect(),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| i.as_str().map(str::to_owned))
+            .collect(),
         _ => None,
     };
     let texts = texts.ok_or_else(|| error(400, "input must be a string or a list of strings"))?;
@@ -504,8 +514,10 @@ async fn openai_embeddings(
         .rev()
         .map(|(index, text)| json!({"object": "embedding", "index": index, "embedding": fake_embedding(text)}))
         .collect();
-    Json(json!({"object": "list", "model": body["model"], "data": data,
-                "usage": {"prompt_tokens": texts.len(), "total_tokens": texts.len()}}))
+    Json(
+        json!({"object": "list", "model": body["model"], "data": data,
+                "usage": {"prompt_tokens": texts.len(), "total_tokens": texts.len()}}),
+    )
     .into_response()
 }
 

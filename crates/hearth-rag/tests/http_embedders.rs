@@ -62,18 +62,19 @@ async fn batches_keep_order_and_come_back_normalised(engine: RagEmbeddingEngine)
     for (text, vector) in texts.iter().zip(&vectors) {
         let expected = unit(&fake_embedding(text));
         assert!(
-            vector.iter().zip(&expected).all(|(a, b)| (a - b).abs() < 1e-6),
+            vector
+                .iter()
+                .zip(&expected)
+                .all(|(a, b)| (a - b).abs() < 1e-6),
             "{text}"
         );
     }
-    assert_eq!(embedder.dimensions(), hearth_fakes::FAKE_EMBEDDING_DIMENSIONS);
+    assert_eq!(
+        embedder.dimensions(),
+        hearth_fakes::FAKE_EMBEDDING_DIMENSIONS
+    );
     assert_eq!(embedder.model(), "embedder");
-    let authorization = fake
-        .stats()
-        .embedding_authorization
-        .lock()
-        .unwrap()
-        .clone();
+    let authorization = fake.stats().embedding_authorization.lock().unwrap().clone();
     if engine == RagEmbeddingEngine::Openai {
         assert_eq!(authorization.as_deref(), Some("Bearer sk-embed"));
     }
@@ -125,8 +126,16 @@ async fn a_server_that_stays_down_or_refuses_fails_with_its_reason() {
     assert_eq!(fake.stats().embedding_requests(), 5);
     let mut unknown_model = settings(RagEmbeddingEngine::Openai, &fake);
     unknown_model.rag_embedding_model = "no-such-model".into();
-    match open_embedder(&unknown_model, None).unwrap().embed(&texts(1)).await {
-        Err(SeamError::Upstream { status: 404, message, .. }) => {
+    match open_embedder(&unknown_model, None)
+        .unwrap()
+        .embed(&texts(1))
+        .await
+    {
+        Err(SeamError::Upstream {
+            status: 404,
+            message,
+            ..
+        }) => {
             assert!(message.contains("no-such-model"), "{message}");
         }
         other => panic!("{other:?}"),

@@ -517,12 +517,13 @@ async fn open_knowledge(
         let (model, cache, onnx_runtime) = (model.clone(), cache.clone(), onnx_runtime.clone());
         let hub = hub.clone();
         Box::pin(async move {
-            let dir = hearth_embed_local::hub::resolve(&model, &cache, &hub, onnx_runtime.is_some())
-                .await
-                .map_err(|e| hearth_core::seams::SeamError::Unavailable {
-                    service: "embedding model".into(),
-                    reason: e.to_string(),
-                })?;
+            let dir =
+                hearth_embed_local::hub::resolve(&model, &cache, &hub, onnx_runtime.is_some())
+                    .await
+                    .map_err(|e| hearth_core::seams::SeamError::Unavailable {
+                        service: "embedding model".into(),
+                        reason: e.to_string(),
+                    })?;
             tracing::info!(model = %model, dir = %dir.display(), "loading the embedding model");
             let engine = tokio::task::spawn_blocking(move || {
                 hearth_embed_local::LocalEmbedder::load(
