@@ -452,7 +452,7 @@ fn embedding_texts(
     shared: &Shared,
     headers: &HeaderMap,
     body: &Value,
-) -> Result<Vec<String>, Response> {
+) -> Result<Vec<String>, Box<Response>> {
     shared
         .stats
         .embedding_requests
@@ -469,16 +469,16 @@ fn embedding_texts(
         let mut failures = shared.embedding_failures.lock().expect("failures lock");
         if failures.0 > 0 {
             failures.0 -= 1;
-            return Err(error(failures.1, "scheduled failure"));
+            return Err(Box::new(error(failures.1, "scheduled failure")));
         }
     }
     let config = config(shared);
     if !authorised(&config, headers) {
-        return Err(error(401, "invalid api key"));
+        return Err(Box::new(error(401, "invalid api key")));
     }
     let model = body["model"].as_str().unwrap_or_default();
     if !config.models.iter().any(|m| m == model) {
-        return Err(error(404, &format!("model '{model}' not found")));
+        return Err(Box::new(error(404, &format!("model '{model}' not found"))));
     }
     let texts: Option<Vec<String>> = match &body["input"] {
         Value::String(text) => Some(vec![text.clone()]),
@@ -488,7 +488,8 @@ fn embedding_texts(
             .collect(),
         _ => None,
     };
-    let texts = texts.ok_or_else(|| error(400, "input must be a string or a list of strings"))?;
+    let texts =
+        texts.ok_or_else(|| Box::new(error(400, "input must be a string or a list of strings")))?;
     shared
         .stats
         .embedding_batches
@@ -505,7 +506,7 @@ async fn openai_embeddings(
 ) -> Response {
     let texts = match embedding_texts(&shared, &headers, &body) {
         Ok(texts) => texts,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     // Listed last to first with their indexes, as nothing in the API promises order.
     let data: Vec<Value> = texts
@@ -528,7 +529,7 @@ async fn ollama_embed(
 ) -> Response {
     let texts = match embedding_texts(&shared, &headers, &body) {
         Ok(texts) => texts,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let embeddings: Vec<Vec<f32>> = texts.iter().map(|t| fake_embedding(t)).collect();
     Json(json!({"model": body["model"], "embeddings": embeddings})).into_response()

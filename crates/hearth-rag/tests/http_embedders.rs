@@ -3,7 +3,7 @@
 //! servers): batching, order, normalisation, the API key, retries on overload, and clear failures.
 
 use hearth_config::{RagEmbeddingEngine, RagSettings, Secret};
-use hearth_core::seams::{Embedder, SeamError};
+use hearth_core::seams::SeamError;
 use hearth_fakes::{FakeConfig, FakeServer, fake_embedding};
 use hearth_rag::embed::open_embedder;
 
