@@ -91,18 +91,27 @@ pub fn child_main() -> ExitCode {
     };
     limit_self(&request.limits);
     let mut data = Vec::new();
-    if stdin.read_to_end(&mut data).is_err() {
-        return ExitCode::from(3);
-    }
-    let input = ExtractInput {
-        filename: request.filename,
-        content_type: request.content_type,
-        data: Bytes::from(data),
+    let result = match stdin.read_to_end(&mut data) {
+        // Growing the buffer past the address-space cap fails here rather than aborting.
+        Err(error) if error.kind() == std::io::ErrorKind::OutOfMemory => {
+            Err(ExtractError::Limit(format!(
+                "extraction needed more than {} MB of memory and was stopped",
+                request.limits.max_memory / (1024 * 1024)
+            )))
+        }
+        Err(_) => return ExitCode::from(3),
+        Ok(_) => {
+            let input = ExtractInput {
+                filename: request.filename,
+                content_type: request.content_type,
+                data: Bytes::from(data),
+            };
+            std::panic::catch_unwind(AssertUnwindSafe(|| {
+                formats::extract(&input, &request.limits)
+            }))
+            .unwrap_or_else(|panic| Err(ExtractError::Crashed(crash_reason(&*panic))))
+        }
     };
-    let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        formats::extract(&input, &request.limits)
-    }))
-    .unwrap_or_else(|panic| Err(ExtractError::Crashed(crash_reason(&*panic))));
     let response = ChildResponse::from_result(result);
     let mut stdout = std::io::stdout().lock();
     if serde_json::to_writer(&mut stdout, &response).is_err() || stdout.flush().is_err() {

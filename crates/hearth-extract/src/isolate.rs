@@ -107,7 +107,9 @@ async fn in_child(
         return Err(ExtractError::Unavailable("the child has no pipes".into()));
     };
     // The answer is JSON of at most max_chars characters (up to 4 bytes each, escaped) and headings.
-    let max_answer = (limits.max_chars as u64).saturating_mul(6) + 1024 * 1024;
+    let max_answer = (limits.max_chars as u64)
+        .saturating_mul(6)
+        .saturating_add(1024 * 1024);
     let exchange = async {
         let write = async {
             // A child that dies early closes its end; its exit status says why, not this error.
