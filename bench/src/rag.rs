@@ -11,7 +11,6 @@
 //!   server's peak memory meanwhile, once on each engine. The reference system's time on the same machine (13.5 s with
 //!   the same model) is quoted from the issue that set the target, not measured in this run.
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -130,51 +129,12 @@ fn embedding(model: &std::path::Path, table: &mut Table) -> Result<()> {
     Ok(())
 }
 
-/// Deterministic unit vectors (splitmix64).
-struct Vectors(u64);
-
-impl Vectors {
-    fn unit(&mut self) -> Vec<f32> {
-        let mut v: Vec<f32> = (0..DIMS)
-            .map(|_| {
-                self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-                let mut z = self.0;
-                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-                ((z ^ (z >> 31)) >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
-            })
-            .collect();
-        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-        v.iter_mut().for_each(|x| *x /= norm);
-        v
-    }
-}
-
 async fn vectors(table: &mut Table) -> Result<()> {
-    let mut generator = Vectors(42);
-    let data: Vec<Vec<f32>> = (0..VECTORS).map(|_| generator.unit()).collect();
-    // Queries near stored vectors, as real questions are near their passages.
-    let queries: Vec<Vec<f32>> = (0..QUERIES)
-        .map(|i| {
-            let noise = generator.unit();
-            let base = &data[(i * 7919) % VECTORS];
-            let v: Vec<f32> = base.iter().zip(&noise).map(|(b, n)| b + 0.6 * n).collect();
-            let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-            v.into_iter().map(|x| x / norm).collect()
-        })
-        .collect();
-    let exact: Vec<HashSet<usize>> = queries
-        .iter()
-        .map(|q| {
-            let mut scored: Vec<(f32, usize)> = data
-                .iter()
-                .enumerate()
-                .map(|(i, d)| (d.iter().zip(q).map(|(a, b)| a * b).sum(), i))
-                .collect();
-            scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-            scored.iter().take(10).map(|(_, i)| *i).collect()
-        })
-        .collect();
+    let hearth_testkit::vectors::SearchWorkload {
+        data,
+        queries,
+        exact,
+    } = hearth_testkit::vectors::search_workload(VECTORS, DIMS, QUERIES);
     let dir = tempfile::tempdir()?;
     let (chroma_host, chroma_port) = env("HEARTH_BENCH_CHROMA", "127.0.0.1:8011")
         .rsplit_once(':')

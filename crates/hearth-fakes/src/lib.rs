@@ -504,22 +504,17 @@ async fn openai_embeddings(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
-    let texts = match embedding_texts(&shared, &headers, &body) {
-        Ok(texts) => texts,
-        Err(response) => return *response,
-    };
-    // Listed last to first with their indexes, as nothing in the API promises order.
-    let data: Vec<Value> = texts
-        .iter()
-        .enumerate()
-        .rev()
-        .map(|(index, text)| json!({"object": "embedding", "index": index, "embedding": fake_embedding(text)}))
-        .collect();
-    Json(
+    embeddings(&shared, &headers, &body, |texts| {
+        // Listed last to first with their indexes, as nothing in the API promises order.
+        let data: Vec<Value> = texts
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(index, text)| json!({"object": "embedding", "index": index, "embedding": fake_embedding(text)}))
+            .collect();
         json!({"object": "list", "model": body["model"], "data": data,
-                "usage": {"prompt_tokens": texts.len(), "total_tokens": texts.len()}}),
-    )
-    .into_response()
+               "usage": {"prompt_tokens": texts.len(), "total_tokens": texts.len()}})
+    })
 }
 
 async fn ollama_embed(
@@ -527,12 +522,23 @@ async fn ollama_embed(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
-    let texts = match embedding_texts(&shared, &headers, &body) {
-        Ok(texts) => texts,
-        Err(response) => return *response,
-    };
-    let embeddings: Vec<Vec<f32>> = texts.iter().map(|t| fake_embedding(t)).collect();
-    Json(json!({"model": body["model"], "embeddings": embeddings})).into_response()
+    embeddings(&shared, &headers, &body, |texts| {
+        let embeddings: Vec<Vec<f32>> = texts.iter().map(|t| fake_embedding(t)).collect();
+        json!({"model": body["model"], "embeddings": embeddings})
+    })
+}
+
+/// An embedding request answered in one API's shape by `render`, or its error.
+fn embeddings(
+    shared: &Shared,
+    headers: &HeaderMap,
+    body: &Value,
+    render: impl FnOnce(&[String]) -> Value,
+) -> Response {
+    match embedding_texts(shared, headers, body) {
+        Ok(texts) => Json(render(&texts)).into_response(),
+        Err(response) => *response,
+    }
 }
 
 fn sse(value: &Value) -> String {

@@ -7,6 +7,8 @@
 //! `mysql://root@127.0.0.1:3306/test`). `scripts/services.sh` starts them when they are down. A test
 //! whose server is unreachable fails; nothing is skipped.
 
+pub mod vectors;
+
 use std::path::{Path, PathBuf};
 
 use hearth_config::{DatabaseSettings, DatabaseTarget, Secret};

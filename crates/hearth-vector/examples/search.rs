@@ -4,7 +4,6 @@
 //! measures the same beside pgvector and Chroma).
 #![allow(clippy::print_stdout)] // a measuring tool: its output is the measurement
 
-use std::collections::HashSet;
 use std::time::Instant;
 
 use hearth_core::seams::{VectorFilter, VectorIndex, VectorRecord};
@@ -15,49 +14,13 @@ const DIMS: usize = 384;
 const VECTORS: usize = 100_000;
 const QUERIES: usize = 200;
 
-fn unit(state: &mut u64) -> Vec<f32> {
-    let mut v: Vec<f32> = (0..DIMS)
-        .map(|_| {
-            *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = *state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            ((z ^ (z >> 31)) >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
-        })
-        .collect();
-    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-    v.iter_mut().for_each(|x| *x /= norm);
-    v
-}
-
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut state = 42;
-    let data: Vec<Vec<f32>> = (0..VECTORS).map(|_| unit(&mut state)).collect();
-    let queries: Vec<Vec<f32>> = (0..QUERIES)
-        .map(|i| {
-            let noise = unit(&mut state);
-            let v: Vec<f32> = data[(i * 7919) % VECTORS]
-                .iter()
-                .zip(&noise)
-                .map(|(b, n)| b + 0.6 * n)
-                .collect();
-            let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-            v.into_iter().map(|x| x / norm).collect()
-        })
-        .collect();
-    let exact: Vec<HashSet<usize>> = queries
-        .iter()
-        .map(|q| {
-            let mut scored: Vec<(f32, usize)> = data
-                .iter()
-                .enumerate()
-                .map(|(i, d)| (d.iter().zip(q).map(|(a, b)| a * b).sum(), i))
-                .collect();
-            scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-            scored.iter().take(10).map(|(_, i)| *i).collect()
-        })
-        .collect();
+    let hearth_testkit::vectors::SearchWorkload {
+        data,
+        queries,
+        exact,
+    } = hearth_testkit::vectors::search_workload(VECTORS, DIMS, QUERIES);
     let dir = tempfile::tempdir()?;
     let index = EmbeddedIndex::open(dir.path()).await?;
     let start = Instant::now();
