@@ -189,8 +189,7 @@ async fn redis() -> Result<Backend> {
     let namespace = format!("{{hearth_bench_{}:jobs}}:", uuid::Uuid::now_v7().simple());
     let open = || {
         RedisJobQueue::connect(RedisOptions {
-            url: url.clone(),
-            connect_timeout: Duration::from_secs(5),
+            target: hearth_redis::RedisTarget::url(url.clone()),
             pool_size: 4,
             namespace: namespace.clone(),
         })

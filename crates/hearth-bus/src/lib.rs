@@ -4,14 +4,17 @@
 //! [`CHANNEL_CAPACITY`] messages behind loses the oldest, as with Redis pub/sub, which never queues
 //! for slow readers); keys, counters and locks live in one map with expiry checked on access.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures::StreamExt;
-use hearth_core::seams::{Coordinator, LockToken, MessageStream, SeamError};
+use hearth_core::seams::{
+    Coordinator, EVENT_LOG_LENGTH, EVENT_LOG_TTL, LockToken, MessageStream, Replay, SeamError,
+    with_event_id,
+};
 use tokio::sync::broadcast;
 use tokio_stream::wrappers::BroadcastStream;
 
@@ -31,11 +34,22 @@ impl Entry {
     }
 }
 
+/// A channel's recent events.
+#[derive(Debug, Default)]
+struct EventLog {
+    latest: u64,
+    events: VecDeque<(u64, Bytes)>,
+    last_event: Option<Instant>,
+}
+
 /// The in-process [`Coordinator`].
 #[derive(Debug, Default)]
 pub struct LocalBus {
     channels: Mutex<HashMap<String, broadcast::Sender<Bytes>>>,
     entries: Mutex<HashMap<String, Entry>>,
+    logs: Mutex<HashMap<String, EventLog>>,
+    /// Shared sets: member → when it expires.
+    sets: Mutex<HashMap<String, HashMap<String, Instant>>>,
 }
 
 impl LocalBus {
@@ -73,6 +87,47 @@ impl Coordinator for LocalBus {
             }
         }
         Ok(())
+    }
+
+    async fn publish_event(&self, channel: &str, payload: Bytes) -> Result<u64, SeamError> {
+        let now = Instant::now();
+        let (id, event) = {
+            let mut logs = self.logs.lock().expect("bus logs lock");
+            let log = logs.entry(channel.to_owned()).or_default();
+            if log.last_event.is_some_and(|at| now - at > EVENT_LOG_TTL) {
+                log.events.clear();
+            }
+            log.latest += 1;
+            let event = with_event_id(&payload, log.latest);
+            log.events.push_back((log.latest, event.clone()));
+            if log.events.len() > EVENT_LOG_LENGTH {
+                log.events.pop_front();
+            }
+            log.last_event = Some(now);
+            (log.latest, event)
+        };
+        self.publish(channel, event).await?;
+        Ok(id)
+    }
+
+    async fn replay(&self, channel: &str, after: u64) -> Result<Replay, SeamError> {
+        let logs = self.logs.lock().expect("bus logs lock");
+        let Some(log) = logs.get(channel) else {
+            return Ok(Replay::new(0, after, Vec::new()));
+        };
+        let expired = log
+            .last_event
+            .is_some_and(|at| at.elapsed() > EVENT_LOG_TTL);
+        let events = if expired {
+            Vec::new()
+        } else {
+            log.events
+                .iter()
+                .filter(|(id, _)| *id > after)
+                .cloned()
+                .collect()
+        };
+        Ok(Replay::new(log.latest, after, events))
     }
 
     async fn subscribe(&self, channel: &str) -> Result<MessageStream, SeamError> {
@@ -163,6 +218,40 @@ impl Coordinator for LocalBus {
             entries.remove(&key);
         }
         Ok(())
+    }
+
+    async fn touch_member(&self, set: &str, member: &str, ttl: Duration) -> Result<(), SeamError> {
+        self.sets
+            .lock()
+            .expect("bus sets lock")
+            .entry(set.to_owned())
+            .or_default()
+            .insert(member.to_owned(), Instant::now() + ttl);
+        Ok(())
+    }
+
+    async fn remove_member(&self, set: &str, member: &str) -> Result<(), SeamError> {
+        if let Some(members) = self.sets.lock().expect("bus sets lock").get_mut(set) {
+            members.remove(member);
+        }
+        Ok(())
+    }
+
+    async fn members(&self, set: &str) -> Result<Vec<String>, SeamError> {
+        let now = Instant::now();
+        let mut sets = self.sets.lock().expect("bus sets lock");
+        let Some(members) = sets.get_mut(set) else {
+            return Ok(Vec::new());
+        };
+        members.retain(|_, expires| *expires > now);
+        let mut live: Vec<String> = members.keys().cloned().collect();
+        live.sort();
+        Ok(live)
+    }
+
+    fn generation(&self) -> Option<u64> {
+        // One process: nothing is ever missed.
+        Some(0)
     }
 
     async fn check(&self) -> Result<(), SeamError> {

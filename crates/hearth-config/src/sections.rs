@@ -130,7 +130,9 @@ pub struct RedisSettings {
     pub redis_socket_connect_timeout: u64,
     /// Prefix of every Redis key Hearth writes, so several installations can share one Redis.
     pub redis_key_prefix: String,
-    /// Where realtime events travel between replicas: `local` (one process) or `redis`.
+    /// Where realtime events travel between replicas: `local` (one process) or `redis`. Whenever
+    /// `REDIS_URL` is set, every coordination (events, revocations, settings changes, rate limits,
+    /// presence) goes through Redis; `redis` only insists that it is set.
     pub websocket_manager: WebsocketManager,
 }
 
@@ -467,6 +469,21 @@ pub struct SecuritySettings {
     pub openid_provider_url: Option<String>,
     /// Key that encrypts identity-provider tokens kept server-side; identical on every replica.
     pub oauth_session_token_encryption_key: Option<Secret>,
+    /// Requests each signed-in user may make per minute, on all replicas together (429 with
+    /// `Retry-After` past it). 0: no limit.
+    pub rate_limit_per_user: u32,
+    /// Requests each client address may make per minute to the API, on all replicas together.
+    /// 0: no limit.
+    pub rate_limit_per_ip: u32,
+    /// Proxies whose `X-Forwarded-For` names the client address (for rate limits), separated by
+    /// `,`; `*` trusts every peer. Empty: the connection's own peer address.
+    #[schemars(extend("x-separator" = ","))]
+    pub forwarded_allow_ips: Vec<String>,
+    /// Seconds a replica may answer from its memory that a session is valid, instead of asking the
+    /// database. Sign-out, password changes and role changes still take effect at once on every
+    /// replica (they are announced on the coordination bus, and the memory is not trusted while the
+    /// bus is disconnected). 0: always ask the database.
+    pub auth_session_cache_ttl: u64,
 }
 
 impl Default for SecuritySettings {
@@ -485,6 +502,10 @@ impl Default for SecuritySettings {
             oauth_client_secret: None,
             openid_provider_url: None,
             oauth_session_token_encryption_key: None,
+            rate_limit_per_user: 0,
+            rate_limit_per_ip: 0,
+            forwarded_allow_ips: Vec::new(),
+            auth_session_cache_ttl: 10,
         }
     }
 }

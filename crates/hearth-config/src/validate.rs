@@ -79,10 +79,15 @@ impl Settings {
             warn("DATABASE_USER_ACTIVE_STATUS_UPDATE_INTERVAL=0 writes to the database on every authenticated request; 60 or more is recommended".into());
         }
 
-        let redis_configured =
-            self.redis.redis_url.is_some() || !self.redis.redis_sentinel_hosts.is_empty();
+        let redis_configured = self.redis.redis_url.is_some();
         if self.redis.websocket_manager == WebsocketManager::Redis && !redis_configured {
-            refuse("WEBSOCKET_MANAGER=redis needs REDIS_URL (or REDIS_SENTINEL_HOSTS)".into());
+            refuse("WEBSOCKET_MANAGER=redis needs REDIS_URL".into());
+        }
+        if !self.redis.redis_sentinel_hosts.is_empty() && !redis_configured {
+            refuse("REDIS_SENTINEL_HOSTS needs REDIS_URL=redis://<service name>/<db> (the monitored service, as the reference system reads it)".into());
+        }
+        if self.redis.redis_cluster && !self.redis.redis_sentinel_hosts.is_empty() {
+            refuse("REDIS_CLUSTER=true and REDIS_SENTINEL_HOSTS are two different topologies; set one".into());
         }
         let jobs = &self.jobs;
         if jobs.job_queue == JobQueueBackend::Redis && self.redis.redis_url.is_none() {
@@ -311,6 +316,18 @@ mod tests {
         let cases = [
             (vec![("VECTOR_DB", "chroma")], "CHROMA_HTTP_HOST"),
             (vec![("WEBSOCKET_MANAGER", "redis")], "needs REDIS_URL"),
+            (
+                vec![("REDIS_SENTINEL_HOSTS", "s1:26379")],
+                "REDIS_SENTINEL_HOSTS needs REDIS_URL",
+            ),
+            (
+                vec![
+                    ("REDIS_URL", "redis://mymaster"),
+                    ("REDIS_SENTINEL_HOSTS", "s1"),
+                    ("REDIS_CLUSTER", "true"),
+                ],
+                "two different topologies",
+            ),
             (
                 vec![("JOB_QUEUE", "redis")],
                 "JOB_QUEUE=redis needs REDIS_URL",

@@ -83,7 +83,7 @@ impl JobContext {
     pub(crate) async fn publish(&self, event: JobEvent) {
         let Some(owner) = self.owner else { return };
         let payload = Bytes::from(serde_json::to_vec(&event).expect("events serialise"));
-        if let Err(error) = self.bus.publish(&user_channel(owner), payload).await {
+        if let Err(error) = self.bus.publish_event(&user_channel(owner), payload).await {
             tracing::warn!(job = %self.id, %error, "could not publish a job event");
         }
     }

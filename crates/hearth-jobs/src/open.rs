@@ -1,12 +1,11 @@
 //! Choosing the queue backend from the settings.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use hearth_config::{JobQueueBackend, Settings};
 use hearth_core::seams::{JobQueue, SeamError};
 use hearth_db::Store;
-use hearth_redis::{RedisJobQueue, RedisOptions};
+use hearth_redis::{RedisJobQueue, RedisOptions, RedisTarget};
 
 /// Why the queue could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -28,14 +27,9 @@ pub async fn open_queue(
     match settings.jobs.job_queue {
         JobQueueBackend::Database => Ok(Arc::new(store.job_queue())),
         JobQueueBackend::Redis => {
-            let url = settings
-                .redis
-                .redis_url
-                .as_ref()
-                .ok_or(OpenError::NoRedisUrl)?;
+            let target = RedisTarget::from_settings(&settings.redis).ok_or(OpenError::NoRedisUrl)?;
             let queue = RedisJobQueue::connect(RedisOptions {
-                url: url.expose().to_owned(),
-                connect_timeout: Duration::from_secs(settings.redis.redis_socket_connect_timeout),
+                target,
                 pool_size: REDIS_POOL_SIZE,
                 // The hash tag keeps every key of the queue in one Redis Cluster slot.
                 namespace: format!("{{{}:jobs}}:", settings.redis.redis_key_prefix),

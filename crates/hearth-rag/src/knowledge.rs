@@ -329,7 +329,7 @@ impl Knowledge {
         if let Err(error) = self
             .inner
             .bus
-            .publish(&user_channel(file.user_id), payload)
+            .publish_event(&user_channel(file.user_id), payload)
             .await
         {
             tracing::warn!(file = %file.id, %error, "could not publish a file status event");

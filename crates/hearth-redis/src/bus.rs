@@ -1,24 +1,37 @@
-//! The coordination bus on Redis: pub/sub between processes, shared keys with expiry, counters and
-//! locks.
+//! The coordination bus on Redis: pub/sub between processes, replayable events, shared keys with
+//! expiry, counters, sets and locks.
 //!
 //! Each process holds one subscriber connection with a pattern subscription on `<prefix>:bus:*`
-//! (re-subscribed by fred after a reconnect) and fans messages out to its local subscribers through a
-//! [`LocalBus`]; so a process subscribes to Redis once, however many WebSockets it serves.
+//! and fans messages out to its local subscribers through a [`LocalBus`]; so a process subscribes to
+//! Redis once, however many WebSockets it serves. After a reconnect the subscription is renewed and
+//! the [generation](Coordinator::generation) moves on. While Redis is away, what is published here
+//! still reaches this process's own subscribers (and the caller hears of the failure), so each
+//! replica keeps serving its own clients.
+//!
+//! A channel's events live in a sorted set scored by id beside its id counter, both under one hash
+//! tag (`{<prefix>:ev:<channel>}`), so the one script that numbers, keeps and publishes an event
+//! also runs on Redis Cluster.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use bytes::Bytes;
 use fred::clients::SubscriberClient;
 use fred::interfaces::EventInterface;
 use fred::prelude::{
-    Builder, ClientLike, Config, Expiration, KeysInterface, Pool, PubsubInterface, SetOptions,
+    ClientLike, Expiration, KeysInterface, Pool, PubsubInterface, SetOptions, SortedSetsInterface,
 };
 use fred::types::scripts::Script;
+use fred::types::Value;
 use hearth_bus::LocalBus;
-use hearth_core::seams::{Coordinator, LockToken, MessageStream, SeamError};
+use hearth_core::seams::{
+    Coordinator, EVENT_LOG_LENGTH, EVENT_LOG_TTL, LockToken, MessageStream, Replay, SeamError,
+    event_id,
+};
 
-use crate::jobs::{tokio_init, unavailable};
+use crate::connect::{RedisTarget, unavailable, within};
 
 /// Adds to a counter and starts its expiry when it is created.
 const INCREMENT: &str = r"
@@ -31,6 +44,33 @@ const UNLOCK: &str = r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0";
 
+/// Numbers an event, keeps it (dropping the oldest past the length) and publishes it with its id.
+/// KEYS: log, counter. ARGV: payload (a JSON object), length, log ttl ms, counter ttl ms, channel.
+const PUBLISH_EVENT: &str = r#"
+local id = redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+local payload = ARGV[1]
+local event
+if string.len(payload) > 2 then
+  event = '{"id":' .. id .. ',' .. string.sub(payload, 2)
+else
+  event = '{"id":' .. id .. '}'
+end
+redis.call('ZADD', KEYS[1], id, event)
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[2]) + 1))
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PUBLISH', ARGV[5], event)
+return id"#;
+
+/// The newest id and the kept events after ARGV[1]. KEYS: log, counter.
+const REPLAY: &str = r"
+local latest = tonumber(redis.call('GET', KEYS[2]) or '0')
+return {latest, redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf')}";
+
+/// How long an event counter outlives its channel's last event, so that ids keep increasing for
+/// clients that were away longer than the events are kept.
+const COUNTER_TTL: Duration = Duration::from_secs(86_400);
+
 /// The [`Coordinator`] shared by every process connected to one Redis.
 pub struct RedisBus {
     pool: Pool,
@@ -40,6 +80,10 @@ pub struct RedisBus {
     prefix: String,
     increment: Script,
     unlock: Script,
+    publish_event: Script,
+    replay: Script,
+    /// Incremented after each reconnect of the subscriber, once its subscription is renewed.
+    generation: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for RedisBus {
@@ -50,6 +94,12 @@ impl std::fmt::Debug for RedisBus {
     }
 }
 
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
 fn millis(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis())
         .unwrap_or(i64::MAX)
@@ -58,30 +108,13 @@ fn millis(duration: Duration) -> i64 {
 
 impl RedisBus {
     /// Connects, subscribes to this installation's channels and starts relaying them locally.
-    pub async fn connect(
-        url: &str,
-        connect_timeout: Duration,
-        key_prefix: &str,
-    ) -> Result<Self, SeamError> {
-        let config = Config::from_url(url)
-            .map_err(|e| SeamError::Invalid(format!("REDIS_URL is not a Redis URL: {e}")))?;
-        let mut builder = Builder::from_config(config);
-        builder.with_connection_config(|c| c.connection_timeout = connect_timeout);
-        let pool = builder.build_pool(4).map_err(unavailable)?;
-        tokio_init(&pool, connect_timeout).await?;
+    pub async fn connect(target: &RedisTarget, key_prefix: &str) -> Result<Self, SeamError> {
+        let builder = target.builder()?;
+        let pool = target.pool(4).await?;
         let subscriber = builder.build_subscriber_client().map_err(unavailable)?;
-        match tokio::time::timeout(connect_timeout, subscriber.init()).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(error)) => return Err(unavailable(error)),
-            Err(_) => {
-                return Err(SeamError::Timeout {
-                    service: "redis".into(),
-                });
-            }
-        }
-        let _resubscriber = subscriber.manage_subscriptions();
+        within(target.connect_timeout, subscriber.init()).await?;
         let prefix = format!("{key_prefix}:");
-        let local = std::sync::Arc::new(LocalBus::new());
+        let local = Arc::new(LocalBus::new());
         let channels = format!("{prefix}bus:");
         let mut messages = subscriber.message_rx();
         let relay = local.clone();
@@ -113,6 +146,18 @@ impl RedisBus {
             .psubscribe(format!("{prefix}bus:*"))
             .await
             .map_err(unavailable)?;
+        let generation = Arc::new(AtomicU64::new(1));
+        let mut reconnects = subscriber.reconnect_rx();
+        let (renewing, counter) = (subscriber.clone(), generation.clone());
+        tokio::spawn(async move {
+            while reconnects.recv().await.is_ok() {
+                match renewing.resubscribe_all().await {
+                    Ok(()) => tracing::info!("reconnected to Redis; events flow again"),
+                    Err(error) => tracing::warn!(%error, "could not renew the event subscription"),
+                }
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+        });
         Ok(Self {
             pool,
             subscriber,
@@ -120,7 +165,16 @@ impl RedisBus {
             prefix,
             increment: Script::from_lua(INCREMENT),
             unlock: Script::from_lua(UNLOCK),
+            publish_event: Script::from_lua(PUBLISH_EVENT),
+            replay: Script::from_lua(REPLAY),
+            generation,
         })
+    }
+
+    /// The keys of a channel's event log and counter (one hash tag, one cluster slot).
+    fn log_keys(&self, channel: &str) -> Vec<String> {
+        let log = format!("{{{}ev:{channel}}}", self.prefix);
+        vec![log.clone(), format!("{log}:seq")]
     }
 
     fn key(&self, key: &str) -> String {
@@ -149,13 +203,61 @@ impl Coordinator for RedisBus {
     }
 
     async fn publish(&self, channel: &str, payload: Bytes) -> Result<(), SeamError> {
-        let _: i64 = self
+        let published: Result<i64, _> = self
             .pool
             .next()
-            .publish(format!("{}bus:{channel}", self.prefix), payload)
+            .publish(format!("{}bus:{channel}", self.prefix), payload.clone())
+            .await;
+        if let Err(error) = published {
+            // This process's own subscribers still hear it.
+            let _ = self.local.publish(channel, payload).await;
+            return Err(unavailable(error));
+        }
+        Ok(())
+    }
+
+    async fn publish_event(&self, channel: &str, payload: Bytes) -> Result<u64, SeamError> {
+        let published: Result<u64, _> = self
+            .publish_event
+            .evalsha_with_reload(
+                self.pool.next(),
+                self.log_keys(channel),
+                vec![
+                    String::from_utf8_lossy(&payload).into_owned(),
+                    EVENT_LOG_LENGTH.to_string(),
+                    millis(EVENT_LOG_TTL).to_string(),
+                    millis(COUNTER_TTL).to_string(),
+                    format!("{}bus:{channel}", self.prefix),
+                ],
+            )
+            .await;
+        published.map_err(|error| {
+            // Without an id (it cannot be replayed), but this process's subscribers still hear it.
+            let local = self.local.clone();
+            let channel = channel.to_owned();
+            tokio::spawn(async move { local.publish(&channel, payload).await });
+            unavailable(error)
+        })
+    }
+
+    async fn replay(&self, channel: &str, after: u64) -> Result<Replay, SeamError> {
+        let (latest, events): (u64, Vec<Value>) = self
+            .replay
+            .evalsha_with_reload(
+                self.pool.next(),
+                self.log_keys(channel),
+                vec![after.to_string()],
+            )
             .await
             .map_err(unavailable)?;
-        Ok(())
+        let events = events
+            .into_iter()
+            .filter_map(|value| {
+                let event = Bytes::copy_from_slice(value.as_bytes()?);
+                Some((event_id(&event)?, event))
+            })
+            .collect();
+        Ok(Replay::new(latest, after, events))
     }
 
     async fn subscribe(&self, channel: &str) -> Result<MessageStream, SeamError> {
@@ -237,7 +339,58 @@ impl Coordinator for RedisBus {
         Ok(())
     }
 
+    async fn touch_member(&self, set: &str, member: &str, ttl: Duration) -> Result<(), SeamError> {
+        let key = self.key(&format!("set:{set}"));
+        let client = self.pool.next();
+        let expires = now_ms().saturating_add(millis(ttl));
+        let _: i64 = client
+            .zadd(&key, None, None, false, false, (expires as f64, member))
+            .await
+            .map_err(unavailable)?;
+        let _: i64 = client
+            .pexpire(&key, millis(ttl), None)
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn remove_member(&self, set: &str, member: &str) -> Result<(), SeamError> {
+        let _: i64 = self
+            .pool
+            .next()
+            .zrem(self.key(&format!("set:{set}")), member)
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn members(&self, set: &str) -> Result<Vec<String>, SeamError> {
+        let key = self.key(&format!("set:{set}"));
+        let client = self.pool.next();
+        let now = now_ms() as f64;
+        let _: i64 = client
+            .zremrangebyscore(&key, f64::NEG_INFINITY, now)
+            .await
+            .map_err(unavailable)?;
+        client
+            .zrangebyscore(&key, now, f64::INFINITY, false, None)
+            .await
+            .map_err(unavailable)
+    }
+
+    fn generation(&self) -> Option<u64> {
+        let connected = self.subscriber.is_connected()
+            && self.pool.clients().iter().all(ClientLike::is_connected);
+        connected.then(|| self.generation.load(Ordering::SeqCst))
+    }
+
     async fn check(&self) -> Result<(), SeamError> {
+        if self.generation().is_none() {
+            return Err(SeamError::Unavailable {
+                service: "redis".into(),
+                reason: "disconnected; reconnecting".into(),
+            });
+        }
         let _: String = self.pool.next().ping(None).await.map_err(unavailable)?;
         Ok(())
     }

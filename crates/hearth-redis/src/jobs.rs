@@ -9,9 +9,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use fred::prelude::{
-    Builder, ClientLike, Config, Error as RedisError, HashesInterface, Pool, SortedSetsInterface,
-};
+use fred::prelude::{ClientLike, HashesInterface, Pool, SortedSetsInterface};
 use fred::types::scripts::Script;
 use futures::future::try_join_all;
 use hearth_core::seams::{
@@ -21,6 +19,8 @@ use hearth_core::seams::{
 use hearth_core::{TenantId, UserId};
 use uuid::Uuid;
 
+use crate::connect::{RedisTarget, unavailable};
+
 const PRELUDE: &str = include_str!("lua/prelude.lua");
 
 /// Jobs enqueued in one round of concurrent scripts by `enqueue_many`.
@@ -29,9 +29,8 @@ const ENQUEUE_BATCH: usize = 500;
 /// How to reach Redis.
 #[derive(Clone, Debug)]
 pub struct RedisOptions {
-    /// `redis://…` or `rediss://…`.
-    pub url: String,
-    pub connect_timeout: Duration,
+    /// The server, sentinels or cluster.
+    pub target: RedisTarget,
     /// Connections; commands are pipelined over each.
     pub pool_size: usize,
     /// Key prefix with a hash tag, such as `{hearth:jobs}:`.
@@ -74,13 +73,6 @@ impl std::fmt::Debug for RedisJobQueue {
         f.debug_struct("RedisJobQueue")
             .field("namespace", &self.namespace)
             .finish_non_exhaustive()
-    }
-}
-
-pub(crate) fn unavailable(error: RedisError) -> SeamError {
-    SeamError::Unavailable {
-        service: "redis".into(),
-        reason: error.to_string(),
     }
 }
 
@@ -138,16 +130,7 @@ fn pairs(flat: Vec<String>) -> HashMap<String, String> {
 impl RedisJobQueue {
     /// Connects and checks that Redis answers.
     pub async fn connect(options: RedisOptions) -> Result<Self, SeamError> {
-        let config = Config::from_url(&options.url)
-            .map_err(|e| SeamError::Invalid(format!("REDIS_URL is not a Redis URL: {e}")))?;
-        let timeout = options.connect_timeout;
-        let pool = Builder::from_config(config)
-            .with_connection_config(|c| {
-                c.connection_timeout = timeout;
-            })
-            .build_pool(options.pool_size.max(1))
-            .map_err(unavailable)?;
-        tokio_init(&pool, timeout).await?;
+        let pool = options.target.pool(options.pool_size).await?;
         Ok(Self {
             pool,
             namespace: options.namespace,
@@ -235,16 +218,6 @@ impl RedisJobQueue {
 }
 
 /// Connects the pool, failing after `timeout` instead of retrying forever.
-pub(crate) async fn tokio_init(pool: &Pool, timeout: Duration) -> Result<(), SeamError> {
-    match tokio::time::timeout(timeout, pool.init()).await {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(error)) => Err(unavailable(error)),
-        Err(_) => Err(SeamError::Timeout {
-            service: "redis".into(),
-        }),
-    }
-}
-
 #[async_trait]
 impl JobQueue for RedisJobQueue {
     fn backend(&self) -> &'static str {

@@ -1,5 +1,6 @@
-//! The coordination contract, on the in-process bus and on Redis. Two handles stand for two
-//! processes (on the in-process bus they are the same bus).
+//! The coordination contract, on the in-process bus and on Redis — a single server, behind a
+//! Sentinel, and a three-node Cluster. Two handles stand for two processes (on the in-process bus
+//! they are the same bus). Also: a Redis that goes away and comes back.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,16 +8,25 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::StreamExt;
 use hearth_bus::LocalBus;
-use hearth_core::seams::{Coordinator, LockToken};
-use hearth_redis::RedisBus;
+use hearth_core::seams::{Coordinator, LockToken, event_id};
+use hearth_redis::{RedisBus, RedisTarget};
+use hearth_testkit::deployment::{RedisCluster, RedisSentinel, RedisServer};
 
-async fn redis_pair() -> (Arc<dyn Coordinator>, Arc<dyn Coordinator>) {
+type Pair = (Arc<dyn Coordinator>, Arc<dyn Coordinator>);
+
+async fn pair_on(target: RedisTarget) -> Pair {
     let prefix = hearth_testkit::unique_prefix();
-    let url = hearth_testkit::redis_url();
-    let open = || RedisBus::connect(&url, Duration::from_secs(5), &prefix);
-    let first: Arc<dyn Coordinator> = Arc::new(open().await.expect("Redis is needed by this test"));
-    let second: Arc<dyn Coordinator> = Arc::new(open().await.unwrap());
+    let first: Arc<dyn Coordinator> = Arc::new(
+        RedisBus::connect(&target, &prefix)
+            .await
+            .expect("Redis is needed by this test"),
+    );
+    let second: Arc<dyn Coordinator> = Arc::new(RedisBus::connect(&target, &prefix).await.unwrap());
     (first, second)
+}
+
+async fn redis_pair() -> Pair {
+    pair_on(RedisTarget::url(hearth_testkit::redis_url())).await
 }
 
 fn local_pair() -> (Arc<dyn Coordinator>, Arc<dyn Coordinator>) {
@@ -102,6 +112,163 @@ async fn keys_counters_and_locks_are_shared(
         one.try_lock("sweep", minute).await.unwrap().is_some()
     })
     .await;
+}
+
+async fn events_are_numbered_and_replayed((one, two): Pair) {
+    let channel = format!("user:{}", hearth_testkit::unique_prefix());
+    let mut live = two.subscribe(&channel).await.unwrap();
+    assert_eq!(one.replay(&channel, 0).await.unwrap().latest, 0);
+    for n in 1..=3 {
+        let id = one
+            .publish_event(&channel, Bytes::from(format!(r#"{{"type":"t","n":{n}}}"#)))
+            .await
+            .unwrap();
+        assert_eq!(id, n, "ids count up from 1 per channel");
+    }
+    for n in 1..=3u64 {
+        let event = live.next().await.unwrap();
+        assert_eq!(event_id(&event), Some(n));
+        let parsed: serde_json::Value = serde_json::from_slice(&event).unwrap();
+        assert_eq!(parsed["n"], n, "{parsed}");
+    }
+    let replay = two.replay(&channel, 1).await.unwrap();
+    assert_eq!(replay.latest, 3);
+    assert!(replay.complete);
+    let ids: Vec<_> = replay.events.iter().filter_map(|e| event_id(e)).collect();
+    assert_eq!(ids, [2, 3]);
+    let caught_up = one.replay(&channel, 3).await.unwrap();
+    assert!(caught_up.complete && caught_up.events.is_empty());
+    assert!(
+        !one.replay(&channel, 99).await.unwrap().complete,
+        "an id the channel never reached"
+    );
+}
+
+async fn sets_hold_members_until_they_expire((one, two): Pair) {
+    let set = hearth_testkit::unique_prefix();
+    one.touch_member(&set, "a", Duration::from_secs(60))
+        .await
+        .unwrap();
+    two.touch_member(&set, "b", Duration::from_millis(50))
+        .await
+        .unwrap();
+    one.touch_member(&set, "c", Duration::from_secs(60))
+        .await
+        .unwrap();
+    two.remove_member(&set, "c").await.unwrap();
+    hearth_testkit::eventually("b to expire", || async {
+        two.members(&set).await.unwrap() == ["a"]
+    })
+    .await;
+    assert!(one.generation().is_some());
+}
+
+/// Every contract test on one pair.
+async fn contract(pair: impl Fn() -> std::pin::Pin<Box<dyn Future<Output = Pair>>>) {
+    messages_reach_every_subscriber_of_their_channel_only(pair().await).await;
+    keys_counters_and_locks_are_shared(pair().await).await;
+    events_are_numbered_and_replayed(pair().await).await;
+    sets_hold_members_until_they_expire(pair().await).await;
+}
+
+#[tokio::test]
+async fn local_events_are_numbered_and_replayed() {
+    events_are_numbered_and_replayed(local_pair()).await;
+}
+
+#[tokio::test]
+async fn redis_events_are_numbered_and_replayed() {
+    events_are_numbered_and_replayed(redis_pair().await).await;
+}
+
+#[tokio::test]
+async fn local_sets_hold_members_until_they_expire() {
+    sets_hold_members_until_they_expire(local_pair()).await;
+}
+
+#[tokio::test]
+async fn redis_sets_hold_members_until_they_expire() {
+    sets_hold_members_until_they_expire(redis_pair().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_contract_holds_behind_a_sentinel() {
+    let sentinel = RedisSentinel::start().await;
+    let (url, hosts) = sentinel.settings();
+    let target = RedisTarget {
+        sentinel_hosts: hosts,
+        ..RedisTarget::url(url)
+    };
+    contract(|| Box::pin(pair_on(target.clone()))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_contract_holds_on_a_cluster() {
+    let cluster = RedisCluster::start().await;
+    let target = RedisTarget {
+        cluster: true,
+        ..RedisTarget::url(cluster.url())
+    };
+    contract(|| Box::pin(pair_on(target.clone()))).await;
+}
+
+/// Redis stops: the generation says so, publishing still reaches this process's own subscribers
+/// (and reports the failure), the check fails; Redis returns: both processes reconnect by
+/// themselves on a new generation and messages cross between them again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bus_survives_redis_going_away_and_coming_back() {
+    let mut redis = RedisServer::start().await;
+    let target = RedisTarget {
+        connect_timeout: Duration::from_secs(1),
+        ..RedisTarget::url(redis.url())
+    };
+    let (one, two) = pair_on(target).await;
+    let before = one.generation().expect("connected");
+    let mut here = one.subscribe("news").await.unwrap();
+    let mut there = two.subscribe("news").await.unwrap();
+    one.publish("news", Bytes::from_static(b"first")).await.unwrap();
+    assert_eq!(there.next().await.unwrap(), Bytes::from_static(b"first"));
+    assert_eq!(here.next().await.unwrap(), Bytes::from_static(b"first"));
+
+    redis.stop();
+    hearth_testkit::eventually("the bus to notice", || async {
+        one.generation().is_none()
+    })
+    .await;
+    assert!(one.check().await.is_err());
+    assert!(
+        one.publish("news", Bytes::from_static(b"alone")).await.is_err(),
+        "the failure is reported"
+    );
+    assert_eq!(
+        here.next().await.unwrap(),
+        Bytes::from_static(b"alone"),
+        "but this process's subscribers still hear it"
+    );
+    assert!(one.publish_event("news", Bytes::from_static(b"{}")).await.is_err());
+    assert_eq!(here.next().await.unwrap(), Bytes::from_static(b"{}"));
+
+    redis.resume().await;
+    hearth_testkit::eventually_within("both to reconnect", Duration::from_secs(20), || async {
+        one.generation().is_some_and(|g| g > before) && two.generation().is_some()
+    })
+    .await;
+    one.check().await.unwrap();
+    // The subscription is renewed once the generation moves on: publish until one arrives.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "messages never crossed again"
+        );
+        if one.publish("news", Bytes::from_static(b"again")).await.is_ok()
+            && let Ok(Some(message)) =
+                tokio::time::timeout(Duration::from_millis(200), there.next()).await
+            && message == Bytes::from_static(b"again")
+        {
+            break;
+        }
+    }
 }
 
 #[tokio::test]

@@ -15,14 +15,14 @@ use axum::response::{IntoResponse, Response};
 use axum::serve::ListenerExt;
 use hearth_bus::LocalBus;
 use hearth_config::{
-    ConfigError, ContentExtractionEngine, JobQueueBackend, Settings, VectorDb, WebsocketManager,
+    ConfigError, ContentExtractionEngine, JobQueueBackend, Settings, VectorDb,
 };
 use hearth_core::seams::Coordinator;
 use hearth_core::time::unix_now;
 use hearth_db::{DbError, Store};
 use hearth_jobs::{Jobs, WorkerOptions, WorkerPool, builtin_registry, default_schedules};
 use hearth_models::KeyCipher;
-use hearth_redis::RedisBus;
+use hearth_redis::{RedisBus, RedisTarget};
 use hearth_storage::{Drive, Limits};
 use tokio::net::TcpListener;
 use tower::Layer;
@@ -38,6 +38,8 @@ use crate::auth::password::PasswordHasher;
 use crate::auth::tokens::TokenService;
 use crate::llm::ModelDirectory;
 use crate::metrics::Metrics;
+use crate::shared::SessionCache;
+use crate::shared::rate_limit::RateLimiter;
 use crate::state::Lifecycle;
 use crate::{ApiError, AppState, routes};
 
@@ -68,7 +70,7 @@ pub enum StartError {
     Models(String),
     #[error(transparent)]
     Jobs(#[from] hearth_jobs::OpenError),
-    #[error("cannot connect the event bus (WEBSOCKET_MANAGER=redis): {0}")]
+    #[error("cannot connect to Redis (REDIS_URL) for coordination: {0}")]
     Coordination(String),
     #[error(transparent)]
     Storage(#[from] hearth_storage::OpenStoreError),
@@ -287,20 +289,6 @@ pub fn check_supported(settings: &Settings) -> Result<(), StartError> {
         )
     }
     let mut unsupported = Vec::new();
-    // REDIS_URL serves the job queue (JOB_QUEUE=redis) and realtime events (WEBSOCKET_MANAGER=redis);
-    // the rest of Redis coordination (revocation fast path, settings, rate limits) comes with
-    // scale-out, so a REDIS_URL that neither uses would silently do nothing.
-    if settings.redis.redis_url.is_some()
-        && settings.jobs.job_queue != JobQueueBackend::Redis
-        && settings.redis.websocket_manager != WebsocketManager::Redis
-    {
-        unsupported.push(
-            "REDIS_URL for anything but JOB_QUEUE=redis and WEBSOCKET_MANAGER=redis".to_owned(),
-        );
-    }
-    if !settings.redis.redis_sentinel_hosts.is_empty() || settings.redis.redis_cluster {
-        unsupported.push("REDIS_SENTINEL_HOSTS/REDIS_CLUSTER".to_owned());
-    }
     if settings.vector.vector_db == VectorDb::Qdrant {
         unsupported.push(setting("VECTOR_DB", &settings.vector.vector_db));
     }
@@ -355,18 +343,14 @@ async fn build_state(
     );
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     let jobs = Jobs::new(hearth_jobs::open_queue(&settings, &store).await?);
-    let bus: Arc<dyn Coordinator> = match settings.redis.websocket_manager {
-        WebsocketManager::Local => Arc::new(LocalBus::new()),
-        WebsocketManager::Redis => {
-            let url = settings.redis.redis_url.as_ref().ok_or_else(|| {
-                StartError::Unsupported("WEBSOCKET_MANAGER=redis needs REDIS_URL".into())
-            })?;
-            let timeout = Duration::from_secs(settings.redis.redis_socket_connect_timeout);
-            let bus = RedisBus::connect(url.expose(), timeout, &settings.redis.redis_key_prefix)
+    // Redis, when there is one, carries every coordination (see WEBSOCKET_MANAGER's doc).
+    let bus: Arc<dyn Coordinator> = match RedisTarget::from_settings(&settings.redis) {
+        None => Arc::new(LocalBus::new()),
+        Some(target) => Arc::new(
+            RedisBus::connect(&target, &settings.redis.redis_key_prefix)
                 .await
-                .map_err(|e| StartError::Coordination(e.to_string()))?;
-            Arc::new(bus)
-        }
+                .map_err(|e| StartError::Coordination(e.to_string()))?,
+        ),
     };
     let blobs = hearth_storage::open_blob_store(&settings.storage, &settings.core.data_dir)?;
     let drive = Drive::new(
@@ -376,7 +360,17 @@ async fn build_state(
     )
     .with_metrics(metrics.drive.clone());
     let knowledge = open_knowledge(&settings, &store, &drive, &jobs, &bus, options).await?;
+    let sessions = Arc::new(SessionCache::new(Duration::from_secs(
+        settings.security.auth_session_cache_ttl,
+    )));
+    let models = Arc::new(models);
+    crate::shared::listen(&bus, &sessions, &models)
+        .await
+        .map_err(|e| StartError::Coordination(e.to_string()))?;
+    let rate_limiter = RateLimiter::new(&settings, bus.clone(), metrics.clone());
     Ok(AppState {
+        sessions,
+        rate_limiter,
         knowledge,
         drive,
         jobs,
@@ -388,7 +382,7 @@ async fn build_state(
         metrics,
         activity,
         lifecycle: Lifecycle::default(),
-        models: Arc::new(models),
+        models,
     })
 }
 

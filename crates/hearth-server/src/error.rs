@@ -53,6 +53,9 @@ pub enum ApiError {
     /// Well-formed input that breaks a rule (missing field, wrong type, too long…).
     #[error("{0}")]
     Unprocessable(String),
+    /// The caller went past a rate limit; `retry_after` seconds until the window turns.
+    #[error("too many requests: {limit}; retry in {retry_after} s")]
+    TooManyRequests { limit: String, retry_after: u64 },
     /// A dependency (the database…) cannot serve right now; retrying later may work.
     #[error("{0}")]
     ServiceUnavailable(String),
@@ -86,6 +89,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             ApiError::GatewayTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
@@ -113,6 +117,11 @@ impl IntoResponse for ApiError {
             && let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}"))
         {
             response.headers_mut().insert(header::CONTENT_RANGE, value);
+        }
+        if let ApiError::TooManyRequests { retry_after, .. } = &self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
         }
         if status == StatusCode::UNAUTHORIZED {
             response

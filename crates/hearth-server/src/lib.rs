@@ -18,6 +18,7 @@ pub mod json;
 pub mod llm;
 pub mod metrics;
 pub mod routes;
+pub mod shared;
 pub mod state;
 
 pub use app::{Application, StartError, check_supported};

@@ -58,6 +58,17 @@ pub struct Metrics {
     pub jobs: Arc<JobMetrics>,
     /// Bytes and chunks stored and served by the drive.
     pub drive: DriveMetrics,
+    coordination_connected: Gauge,
+    coordination_generation: Gauge,
+    /// Requests refused by a rate limit, by `scope` (`user`, `ip`).
+    pub rate_limited: Family<ScopeLabels, Counter>,
+    /// Operations that the coordination bus could not serve and this process served alone.
+    pub coordination_fallbacks: Counter,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ScopeLabels {
+    pub scope: &'static str,
 }
 
 impl Default for Metrics {
@@ -110,7 +121,35 @@ impl Metrics {
         );
         let jobs = Arc::new(JobMetrics::register(&mut registry));
         let drive = DriveMetrics::register(&mut registry);
+        let coordination_connected = Gauge::default();
+        registry.register(
+            "hearth_coordination_connected",
+            "1 while the coordination bus (Redis, or in-process) is connected",
+            coordination_connected.clone(),
+        );
+        let coordination_generation = Gauge::default();
+        registry.register(
+            "hearth_coordination_generation",
+            "Connections to the coordination bus made so far (1 + reconnects)",
+            coordination_generation.clone(),
+        );
+        let rate_limited = Family::<ScopeLabels, Counter>::default();
+        registry.register(
+            "hearth_rate_limited_requests",
+            "Requests refused by a rate limit, by scope",
+            rate_limited.clone(),
+        );
+        let coordination_fallbacks = Counter::default();
+        registry.register(
+            "hearth_coordination_fallbacks",
+            "Operations served by this process alone because the coordination bus was unavailable",
+            coordination_fallbacks.clone(),
+        );
         Self {
+            coordination_connected,
+            coordination_generation,
+            rate_limited,
+            coordination_fallbacks,
             registry,
             jobs,
             drive,
@@ -157,8 +196,14 @@ impl Metrics {
         }
     }
 
-    /// The exposition text, with scrape-time gauges refreshed.
-    pub fn render(&self, pool: PoolStats) -> String {
+    /// The exposition text, with scrape-time gauges refreshed (`generation` is the bus's).
+    pub fn render(&self, pool: PoolStats, generation: Option<u64>) -> String {
+        self.coordination_connected
+            .set(i64::from(generation.is_some()));
+        if let Some(generation) = generation {
+            self.coordination_generation
+                .set(i64::try_from(generation).unwrap_or(i64::MAX));
+        }
         self.pool
             .get_or_create(&PoolLabels { state: "in_use" })
             .set(i64::from(pool.in_use));

@@ -15,6 +15,8 @@ use crate::auth::password::PasswordHasher;
 use crate::auth::tokens::TokenService;
 use crate::llm::ModelDirectory;
 use crate::metrics::Metrics;
+use crate::shared::SessionCache;
+use crate::shared::rate_limit::RateLimiter;
 
 /// Shared by every request; cloning is cheap.
 #[derive(Clone, Debug)]
@@ -36,6 +38,10 @@ pub struct AppState {
     pub drive: Drive,
     /// Knowledge: ingestion, the vector index and retrieval.
     pub knowledge: Knowledge,
+    /// Sessions recently found valid (the revocation fast path).
+    pub sessions: Arc<SessionCache>,
+    /// Requests per user and per address, counted across replicas.
+    pub rate_limiter: RateLimiter,
 }
 
 /// Whether the server is draining; `/ready` turns 503 so load balancers stop sending traffic.

@@ -7,6 +7,7 @@
 //! `mysql://root@127.0.0.1:3306/test`). `scripts/services.sh` starts them when they are down. A test
 //! whose server is unreachable fails; nothing is skipped.
 
+pub mod deployment;
 pub mod vectors;
 
 use std::path::{Path, PathBuf};
@@ -45,6 +46,8 @@ pub struct TestDatabase {
     /// The value for `DATABASE_URL`.
     pub url: String,
     name: String,
+    /// The server's administrative URL, to drop the database again.
+    admin: String,
 }
 
 impl TestDatabase {
@@ -52,10 +55,11 @@ impl TestDatabase {
     pub async fn create(backend: Backend) -> Self {
         let data_dir = tempfile::tempdir().expect("temporary directory");
         let name = format!("hearth_t_{}", uuid::Uuid::now_v7().simple());
+        let mut admin = String::new();
         let url = match backend {
             Backend::Sqlite => format!("sqlite://{}", data_dir.path().join("hearth.db").display()),
             Backend::Postgres => {
-                let admin = postgres_admin_url();
+                admin = postgres_admin_url();
                 let mut conn = sqlx::PgConnection::connect(&admin)
                     .await
                     .unwrap_or_else(|e| {
@@ -67,7 +71,7 @@ impl TestDatabase {
                 replace_database(&admin, &name)
             }
             Backend::MySql => {
-                let admin = mysql_admin_url();
+                admin = mysql_admin_url();
                 let mut conn = sqlx::MySqlConnection::connect(&admin)
                     .await
                     .unwrap_or_else(|e| panic!("MariaDB at {admin} is needed by this test: {e}"));
@@ -84,6 +88,33 @@ impl TestDatabase {
             data_dir,
             url,
             name,
+            admin,
+        }
+    }
+
+    /// Creates an empty PostgreSQL database with the `vector` extension, on the pgvector server
+    /// ([`pgvector_url`]): a deployment's one database for everything, vectors included.
+    pub async fn create_with_pgvector() -> Self {
+        let admin = pgvector_url();
+        let name = format!("hearth_t_{}", uuid::Uuid::now_v7().simple());
+        let mut conn = sqlx::PgConnection::connect(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("pgvector at {admin} is needed by this test: {e}"));
+        conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .await
+            .expect("create database");
+        let url = replace_database(&admin, &name);
+        let mut fresh = sqlx::PgConnection::connect(&url).await.expect("connect");
+        fresh
+            .execute("CREATE EXTENSION IF NOT EXISTS vector")
+            .await
+            .expect("the vector extension");
+        Self {
+            backend: Backend::Postgres,
+            data_dir: tempfile::tempdir().expect("temporary directory"),
+            url,
+            name,
+            admin,
         }
     }
 
@@ -123,7 +154,7 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        let (backend, name) = (self.backend, self.name.clone());
+        let (backend, name, admin) = (self.backend, self.name.clone(), self.admin.clone());
         if backend == Backend::Sqlite {
             return;
         }
@@ -136,15 +167,11 @@ impl Drop for TestDatabase {
                 .ok()?;
             runtime.block_on(async {
                 if backend == Backend::Postgres {
-                    let mut conn = sqlx::PgConnection::connect(&postgres_admin_url())
-                        .await
-                        .ok()?;
+                    let mut conn = sqlx::PgConnection::connect(&admin).await.ok()?;
                     let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
                     conn.execute(sqlx::AssertSqlSafe(sql)).await.ok()?;
                 } else {
-                    let mut conn = sqlx::MySqlConnection::connect(&mysql_admin_url())
-                        .await
-                        .ok()?;
+                    let mut conn = sqlx::MySqlConnection::connect(&admin).await.ok()?;
                     conn.execute(sqlx::AssertSqlSafe(format!(
                         "DROP DATABASE IF EXISTS {name}"
                     )))

@@ -136,8 +136,8 @@ async fn bad_configuration_is_refused_with_a_one_line_reason() {
         (&[("FILE_MAX_SIZE", "0")], "FILE_MAX_SIZE=0"),
         (&[("LOG_LEVEL", "info,[[[")], "LOG_LEVEL"),
         (
-            &[("REDIS_URL", "redis://127.0.0.1:6379")],
-            "REDIS_URL for anything but JOB_QUEUE=redis and WEBSOCKET_MANAGER=redis",
+            &[("REDIS_SENTINEL_HOSTS", "127.0.0.1:26379")],
+            "REDIS_SENTINEL_HOSTS needs REDIS_URL",
         ),
         (&[("JOB_QUEUE", "redis")], "JOB_QUEUE=redis needs REDIS_URL"),
         (

@@ -24,7 +24,10 @@ mod model;
 mod vector;
 
 pub use blob::{BlobKey, BlobMeta, BlobStore, ByteStream, InvalidBlobKey};
-pub use bus::{Coordinator, LockToken, MessageStream};
+pub use bus::{
+    Coordinator, EVENT_LOG_LENGTH, EVENT_LOG_TTL, LockToken, MessageStream, Replay, event_id,
+    with_event_id,
+};
 pub use embed::Embedder;
 pub use extract::{ExtractInput, ExtractedDocument, ExtractedSection, Extractor};
 pub use jobs::{

@@ -1,13 +1,12 @@
 //! Opening a fresh queue on each backend, and writing to its storage behind its back.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use fred::prelude::{ClientLike, HashesInterface};
 use hearth_core::TenantId;
 use hearth_core::seams::{JobQueue, NewJob, Queue};
 use hearth_db::Store;
-use hearth_redis::{RedisJobQueue, RedisOptions};
+use hearth_redis::{RedisJobQueue, RedisOptions, RedisTarget};
 use hearth_testkit::{Backend, TestDatabase};
 use serde_json::json;
 use uuid::Uuid;
@@ -58,8 +57,7 @@ impl TestQueue {
         match self.backend {
             QueueBackend::Redis => Arc::new(
                 RedisJobQueue::connect(RedisOptions {
-                    url: hearth_testkit::redis_url(),
-                    connect_timeout: Duration::from_secs(5),
+                    target: RedisTarget::url(hearth_testkit::redis_url()),
                     pool_size: 2,
                     namespace: self.namespace.clone(),
                 })

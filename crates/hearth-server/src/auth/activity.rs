@@ -32,15 +32,17 @@ impl ActivityRecorder {
         }
     }
 
-    /// Notes that `user` made a request at `now`.
-    pub fn record_user_activity(&self, user: &User, now: i64) {
+    /// Notes that `user` made a request at `now`; true when that is news to record (so a cached
+    /// copy of the user can note it too).
+    pub fn record_user_activity(&self, user: &User, now: i64) -> bool {
         if self.is_recent(user.last_active_at, now) {
-            return;
+            return false;
         }
         let (id, interval) = (user.id, self.interval);
         self.write_once(id.0, move |store| async move {
             store.touch_last_active(id, now, interval).await
         });
+        true
     }
 
     /// Notes that an API key was used at `now`.

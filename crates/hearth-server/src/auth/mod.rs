@@ -104,11 +104,22 @@ impl FromRequestParts<AppState> for Authenticated {
             }
         } else {
             let claims = state.tokens.verify(credential).ok_or_else(unauthorized)?;
-            let user = state
-                .store
-                .session_user(claims.sid, now)
-                .await?
-                .ok_or_else(unauthorized)?;
+            let generation = state.bus.generation();
+            let user = match state.sessions.get(claims.sid, generation) {
+                Some(user) => user,
+                None => {
+                    let ticket = state.sessions.ticket(generation);
+                    let user = state
+                        .store
+                        .session_user(claims.sid, now)
+                        .await?
+                        .ok_or_else(unauthorized)?;
+                    state
+                        .sessions
+                        .put(claims.sid, &user, ticket, state.bus.generation());
+                    user
+                }
+            };
             if user.id != claims.sub || user.tenant_id != claims.tid {
                 return Err(unauthorized());
             }
@@ -117,9 +128,14 @@ impl FromRequestParts<AppState> for Authenticated {
                 credential: Credential::Session(claims.sid),
             }
         };
-        state
+        if state
             .activity
-            .record_user_activity(&authenticated.user, now);
+            .record_user_activity(&authenticated.user, now)
+            && let Credential::Session(session) = authenticated.credential
+        {
+            state.sessions.touch(session, now);
+        }
+        state.rate_limiter.check_user(authenticated.user.id).await?;
         Ok(authenticated)
     }
 }

@@ -6,6 +6,7 @@
 //! dropped, which cancels it. With `chat_id` the answer belongs to the chat: a task drives it to the
 //! end and stores it even if the client disconnects.
 
+pub mod live;
 mod persist;
 mod rag;
 mod relay;

@@ -1,6 +1,7 @@
 //! Storing an exchange in a chat: the question and a `streaming` answer are written before the model
-//! is asked; a detached task then drives the answer to its end, relays it to whoever is listening,
-//! and writes its final text, status and usage — even if the client has gone.
+//! is asked; a detached task then drives the answer to its end, relays it to the client that asked
+//! and (as `chat.delta` events, see [`super::live`]) to the user's realtime connections on every
+//! replica, and writes its final text, status and usage — even if the client has gone.
 
 use futures::StreamExt;
 use futures::stream::BoxStream;
@@ -12,6 +13,7 @@ use hearth_db::{DbError, MessageOutcome, NewMessage};
 use hearth_models::Accumulator;
 use tokio_stream::wrappers::ReceiverStream;
 
+use super::live::LiveAnswer;
 use super::relay::Frame;
 use super::{CompletionRequest, content_text, title};
 use crate::{ApiError, AppState};
@@ -155,6 +157,12 @@ impl Exchange {
         mut upstream: ChatChunkStream,
     ) -> BoxStream<'static, Frame> {
         let (tx, rx) = tokio::sync::mpsc::channel(RELAY_BUFFER);
+        let live = LiveAnswer::start(
+            state.bus.clone(),
+            self.user.id,
+            self.chat_id,
+            self.answer_id,
+        );
         tokio::spawn(async move {
             let mut answer = Accumulator::default();
             let mut failure = None;
@@ -162,6 +170,10 @@ impl Exchange {
                 match item {
                     Ok(chunk) => {
                         answer.push(&chunk);
+                        // The first choice is the one stored (as the accumulator does).
+                        if let Some(text) = chunk["choices"][0]["delta"]["content"].as_str() {
+                            live.delta(text);
+                        }
                         // A client that left makes this fail at once; the answer goes on regardless.
                         let _ = tx.send(Frame::Chunk(chunk)).await;
                     }
@@ -183,6 +195,7 @@ impl Exchange {
                 sources: self.sources.clone(),
             };
             self.finish(&state, &outcome).await;
+            live.finish(outcome.status, outcome.error.clone());
             state.metrics.record_usage(&self.model_id, answer.usage());
             if let Some(error) = failure {
                 let _ = tx.send(Frame::Failed(error)).await;

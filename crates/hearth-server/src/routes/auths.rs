@@ -18,6 +18,7 @@ use super::ApiPath;
 use crate::auth::{ActiveUser, Authenticated, Credential, api_key};
 use crate::error::ErrorBody;
 use crate::json::{self, ApiJson};
+use crate::shared::{Announcement, announce};
 use crate::{ApiError, AppState};
 
 /// Keys one person may hold; more is a sign of a script gone wrong.
@@ -270,6 +271,7 @@ async fn signout(
     match caller.credential {
         Credential::Session(session) => {
             state.store.revoke_session(session).await?;
+            announce(&state, Announcement::SessionRevoked { session }).await;
             Ok(Json(Done::ok()))
         }
         Credential::ApiKey(_) => Err(ApiError::BadRequest(
@@ -349,6 +351,7 @@ async fn update_password(
             unix_now(),
         )
         .await?;
+    announce(&state, Announcement::UserChanged { user: user.id }).await;
     tracing::info!(user = %user.id, revoked, "password changed");
     Ok(Json(PasswordChanged {
         status: true,

@@ -20,7 +20,7 @@ use validator::Validate;
 use super::auths::Done;
 use super::{ApiPath, ApiQuery};
 use crate::auth::{ActiveUser, Authenticated};
-use crate::chat::MAX_COMPLETION_BODY;
+use crate::chat::{MAX_COMPLETION_BODY, live};
 use crate::error::ErrorBody;
 use crate::json::{ApiJson, double_option};
 use crate::{ApiError, AppState};
@@ -101,6 +101,10 @@ pub(crate) struct MessageView {
     #[schema(value_type = Option<Vec<Object>>)]
     sources: Option<Value>,
     created_at: i64,
+    /// For an answer still streaming: the last realtime event its `content` includes; open
+    /// the WebSocket with `?last_event_id=` this to receive the rest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    stream_event_id: Option<u64>,
 }
 
 impl From<Message> for MessageView {
@@ -116,6 +120,7 @@ impl From<Message> for MessageView {
             usage: m.usage,
             sources: m.sources,
             created_at: m.created_at,
+            stream_event_id: None,
         }
     }
 }
@@ -300,9 +305,19 @@ async fn get_chat(
     ApiPath(id): ApiPath<ChatId>,
 ) -> Result<Json<ChatWithMessages>, ApiError> {
     let (chat, messages) = owned_chat(&state, &caller, id).await?;
+    let mut messages: Vec<MessageView> = messages.into_iter().map(Into::into).collect();
+    // An answer still streaming (on any replica) shows what has been said so far.
+    for message in &mut messages {
+        if message.status == MessageStatus::Streaming
+            && let Some(partial) = live::partial(state.bus.as_ref(), message.id).await
+        {
+            message.content = partial.content;
+            message.stream_event_id = Some(partial.event_id);
+        }
+    }
     Ok(Json(ChatWithMessages {
         chat: chat.into(),
-        messages: messages.into_iter().map(Into::into).collect(),
+        messages,
     }))
 }
 

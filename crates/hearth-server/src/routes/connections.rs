@@ -20,6 +20,7 @@ use super::models::HealthView;
 use crate::auth::AdminUser;
 use crate::error::ErrorBody;
 use crate::json::{ApiJson, double_option};
+use crate::shared::{Announcement, tell_others};
 use crate::{ApiError, AppState};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -197,6 +198,7 @@ async fn create_connection(
         .create_connection(TenantId::DEFAULT, stored)
         .await?;
     state.models.reload().await?;
+    tell_others(&state, Announcement::ConnectionsChanged).await;
     tracing::info!(admin = %caller.user.id, connection = %stored.name, "connection added");
     Ok(Json(view(&state.models.open(stored), None)))
 }
@@ -265,6 +267,7 @@ async fn update_connection(
         .update_connection(TenantId::DEFAULT, id, patch, unix_now())
         .await?;
     state.models.reload().await?;
+    tell_others(&state, Announcement::ConnectionsChanged).await;
     tracing::info!(admin = %caller.user.id, connection = %stored.name, "connection changed");
     Ok(Json(view(&state.models.open(stored), None)))
 }
@@ -281,6 +284,7 @@ async fn delete_connection(
     editable(&state, id).await?;
     state.store.delete_connection(TenantId::DEFAULT, id).await?;
     state.models.reload().await?;
+    tell_others(&state, Announcement::ConnectionsChanged).await;
     tracing::info!(admin = %caller.user.id, connection = %id, "connection removed");
     Ok(Json(Done::ok()))
 }

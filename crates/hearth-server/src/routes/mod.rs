@@ -116,6 +116,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(
+            state.rate_limiter.clone(),
+            crate::shared::rate_limit::limit_by_address,
+        ))
+        .layer(middleware::from_fn_with_state(
             state.metrics.clone(),
             metrics::track,
         ))

@@ -19,6 +19,7 @@ use super::auths::Done;
 use crate::auth::{ActiveUser, AdminUser};
 use crate::error::ErrorBody;
 use crate::json::ApiJson;
+use crate::shared::{Announcement, tell_others};
 use crate::{ApiError, AppState};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -283,6 +284,7 @@ async fn put_model_settings(
         .put_model_override(TenantId::DEFAULT, &settings, unix_now())
         .await?;
     state.models.forget_overrides();
+    tell_others(&state, Announcement::ModelSettingsChanged).await;
     tracing::info!(admin = %caller.user.id, model = %settings.model_id, "model settings changed");
     Ok(Json(settings.into()))
 }
@@ -314,5 +316,6 @@ async fn delete_model_settings(
         )));
     }
     state.models.forget_overrides();
+    tell_others(&state, Announcement::ModelSettingsChanged).await;
     Ok(Json(Done::ok()))
 }

@@ -124,7 +124,9 @@ async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
         Ok(depths) => state.metrics.jobs.set_depths(&depths),
         Err(error) => tracing::warn!(%error, "cannot count the job queues for /metrics"),
     }
-    let text = state.metrics.render(state.store.pool_stats());
+    let text = state
+        .metrics
+        .render(state.store.pool_stats(), state.bus.generation());
     Ok((
         [(
             header::CONTENT_TYPE,

@@ -16,6 +16,7 @@ use super::{ApiPath, ApiQuery};
 use crate::auth::AdminUser;
 use crate::error::ErrorBody;
 use crate::json::ApiJson;
+use crate::shared::{Announcement, announce, presence};
 use crate::{ApiError, AppState};
 
 /// Largest page of users.
@@ -24,6 +25,7 @@ const MAX_PAGE: u64 = 500;
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_users, create_user))
+        .routes(routes!(online_users))
         .routes(routes!(get_user, update_user, delete_user))
 }
 
@@ -168,6 +170,7 @@ async fn update_user(
         .store
         .update_user(tenant, id, update.role.map(Into::into), name, unix_now())
         .await?;
+    announce(&state, Announcement::UserChanged { user: user.id }).await;
     tracing::info!(admin = %caller.user.id, user = %user.id, role = %user.role, "account updated");
     Ok(Json(user.into()))
 }
@@ -190,6 +193,32 @@ async fn delete_user(
         .store
         .delete_user(caller.user.tenant_id, id, unix_now())
         .await?;
+    announce(&state, Announcement::UserChanged { user: id }).await;
     tracing::info!(admin = %caller.user.id, user = %id, "account deleted");
     Ok(Json(Done::ok()))
+}
+
+/// Who is online: the users with a realtime connection open on any replica.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Online {
+    #[schema(value_type = Vec<String>)]
+    user_ids: Vec<UserId>,
+}
+
+/// The users with a realtime connection open, on every replica.
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/online",
+    tag = "users",
+    security(("bearer" = [])),
+    responses((status = 200, description = "Success", body = Online), (status = 403, description = "Not allowed for this caller", body = ErrorBody), (status = 503, description = "A dependency is unavailable", body = ErrorBody))
+)]
+async fn online_users(
+    State(state): State<AppState>,
+    AdminUser(caller): AdminUser,
+) -> Result<Json<Online>, ApiError> {
+    let user_ids = presence::online(state.bus.as_ref(), caller.user.tenant_id)
+        .await
+        .map_err(|e| ApiError::ServiceUnavailable(format!("presence is unavailable: {e}")))?;
+    Ok(Json(Online { user_ids }))
 }

@@ -1,0 +1,93 @@
+//! What replicas share beyond the database: announcements that drop each other's caches
+//! (revoked sessions, changed users, changed settings), the session cache they protect, rate
+//! limits and presence — all over the coordination bus, in-process on embedded defaults.
+//!
+//! An announcement is applied on this process first and then published, so the replica that
+//! made a change never depends on the bus for it; the others apply it when it arrives (each
+//! replica's listener, [`listen`]). When the bus is away, caches stop being trusted (sessions) or
+//! fall back to their few seconds of time-to-live (model settings).
+
+pub mod presence;
+pub mod rate_limit;
+pub mod sessions;
+
+use std::sync::{Arc, Weak};
+
+use bytes::Bytes;
+use futures::StreamExt;
+use hearth_core::seams::Coordinator;
+use hearth_core::{SessionId, UserId};
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::llm::ModelDirectory;
+pub use sessions::SessionCache;
+
+/// The bus channel announcements travel on.
+pub const SYSTEM_CHANNEL: &str = "system";
+
+/// A change other replicas must know of at once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Announcement {
+    /// A session was signed out.
+    SessionRevoked { session: SessionId },
+    /// A user's password, role or account changed (or the account was deleted).
+    UserChanged { user: UserId },
+    /// Model settings (names, visibility, access, defaults) changed.
+    ModelSettingsChanged,
+    /// Connections to model servers changed.
+    ConnectionsChanged,
+}
+
+/// Applies `announcement` here, then tells the other replicas.
+pub async fn announce(state: &AppState, announcement: Announcement) {
+    apply(&state.sessions, &state.models, &announcement).await;
+    tell_others(state, announcement).await;
+}
+
+/// Tells the other replicas of a change already applied here.
+pub async fn tell_others(state: &AppState, announcement: Announcement) {
+    let payload = Bytes::from(serde_json::to_vec(&announcement).expect("announcements serialise"));
+    if let Err(error) = state.bus.publish(SYSTEM_CHANNEL, payload).await {
+        state.metrics.coordination_fallbacks.inc();
+        tracing::warn!(%error, ?announcement, "could not tell the other replicas; their caches expire by themselves");
+    }
+}
+
+async fn apply(sessions: &SessionCache, models: &ModelDirectory, announcement: &Announcement) {
+    match announcement {
+        Announcement::SessionRevoked { session } => sessions.forget_session(*session),
+        Announcement::UserChanged { user } => sessions.forget_user(*user),
+        Announcement::ModelSettingsChanged => models.forget_overrides(),
+        Announcement::ConnectionsChanged => {
+            if let Err(error) = models.reload().await {
+                tracing::warn!(%error, "could not re-read the connections another replica changed");
+            }
+        }
+    }
+}
+
+/// Applies the other replicas' announcements for as long as the application lives. It holds the
+/// caches weakly, so an application that is dropped (as tests do) lets the listener end.
+pub async fn listen(
+    bus: &Arc<dyn Coordinator>,
+    sessions: &Arc<SessionCache>,
+    models: &Arc<ModelDirectory>,
+) -> Result<(), hearth_core::seams::SeamError> {
+    let mut messages = bus.subscribe(SYSTEM_CHANNEL).await?;
+    let (sessions, models): (Weak<SessionCache>, Weak<ModelDirectory>) =
+        (Arc::downgrade(sessions), Arc::downgrade(models));
+    tokio::spawn(async move {
+        while let Some(message) = messages.next().await {
+            let (Some(sessions), Some(models)) = (sessions.upgrade(), models.upgrade()) else {
+                return;
+            };
+            match serde_json::from_slice::<Announcement>(&message) {
+                Ok(announcement) => apply(&sessions, &models, &announcement).await,
+                Err(error) => tracing::warn!(%error, "an unreadable announcement on the bus"),
+            }
+        }
+    });
+    Ok(())
+}
