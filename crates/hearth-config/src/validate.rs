@@ -87,7 +87,10 @@ impl Settings {
             refuse("REDIS_SENTINEL_HOSTS needs REDIS_URL=redis://<service name>/<db> (the monitored service, as the reference system reads it)".into());
         }
         if self.redis.redis_cluster && !self.redis.redis_sentinel_hosts.is_empty() {
-            refuse("REDIS_CLUSTER=true and REDIS_SENTINEL_HOSTS are two different topologies; set one".into());
+            refuse(
+                "REDIS_CLUSTER=true and REDIS_SENTINEL_HOSTS are two different topologies; set one"
+                    .into(),
+            );
         }
         let jobs = &self.jobs;
         if jobs.job_queue == JobQueueBackend::Redis && self.redis.redis_url.is_none() {

@@ -27,7 +27,8 @@ pub async fn open_queue(
     match settings.jobs.job_queue {
         JobQueueBackend::Database => Ok(Arc::new(store.job_queue())),
         JobQueueBackend::Redis => {
-            let target = RedisTarget::from_settings(&settings.redis).ok_or(OpenError::NoRedisUrl)?;
+            let target =
+                RedisTarget::from_settings(&settings.redis).ok_or(OpenError::NoRedisUrl)?;
             let queue = RedisJobQueue::connect(RedisOptions {
                 target,
                 pool_size: REDIS_POOL_SIZE,

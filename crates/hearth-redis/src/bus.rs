@@ -23,8 +23,8 @@ use fred::interfaces::EventInterface;
 use fred::prelude::{
     ClientLike, Expiration, KeysInterface, Pool, PubsubInterface, SetOptions, SortedSetsInterface,
 };
-use fred::types::scripts::Script;
 use fred::types::Value;
+use fred::types::scripts::Script;
 use hearth_bus::LocalBus;
 use hearth_core::seams::{
     Coordinator, EVENT_LOG_LENGTH, EVENT_LOG_TTL, LockToken, MessageStream, Replay, SeamError,

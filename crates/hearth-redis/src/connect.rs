@@ -54,12 +54,14 @@ impl RedisTarget {
 
     /// How long one command may take, reconnects included, before it fails.
     pub fn command_timeout(&self) -> Duration {
-        self.connect_timeout.clamp(Duration::from_secs(1), Duration::from_secs(5))
+        self.connect_timeout
+            .clamp(Duration::from_secs(1), Duration::from_secs(5))
     }
 
     /// The client configuration this target describes.
     pub fn config(&self) -> Result<Config, SeamError> {
-        let invalid = |e: RedisError| SeamError::Invalid(format!("REDIS_URL is not a Redis URL: {e}"));
+        let invalid =
+            |e: RedisError| SeamError::Invalid(format!("REDIS_URL is not a Redis URL: {e}"));
         let mut config = Config::from_url(&self.url).map_err(invalid)?;
         if !self.sentinel_hosts.is_empty() {
             let ServerConfig::Centralized { server } = &config.server else {
@@ -77,7 +79,8 @@ impl RedisTarget {
         } else if self.cluster
             && let ServerConfig::Centralized { server } = &config.server
         {
-            config.server = ServerConfig::new_clustered(vec![(server.host.to_string(), server.port)]);
+            config.server =
+                ServerConfig::new_clustered(vec![(server.host.to_string(), server.port)]);
         }
         Ok(config)
     }

@@ -226,18 +226,19 @@ async fn a_bus_survives_redis_going_away_and_coming_back() {
     let before = one.generation().expect("connected");
     let mut here = one.subscribe("news").await.unwrap();
     let mut there = two.subscribe("news").await.unwrap();
-    one.publish("news", Bytes::from_static(b"first")).await.unwrap();
+    one.publish("news", Bytes::from_static(b"first"))
+        .await
+        .unwrap();
     assert_eq!(there.next().await.unwrap(), Bytes::from_static(b"first"));
     assert_eq!(here.next().await.unwrap(), Bytes::from_static(b"first"));
 
     redis.stop();
-    hearth_testkit::eventually("the bus to notice", || async {
-        one.generation().is_none()
-    })
-    .await;
+    hearth_testkit::eventually("the bus to notice", || async { one.generation().is_none() }).await;
     assert!(one.check().await.is_err());
     assert!(
-        one.publish("news", Bytes::from_static(b"alone")).await.is_err(),
+        one.publish("news", Bytes::from_static(b"alone"))
+            .await
+            .is_err(),
         "the failure is reported"
     );
     assert_eq!(
@@ -245,7 +246,11 @@ async fn a_bus_survives_redis_going_away_and_coming_back() {
         Bytes::from_static(b"alone"),
         "but this process's subscribers still hear it"
     );
-    assert!(one.publish_event("news", Bytes::from_static(b"{}")).await.is_err());
+    assert!(
+        one.publish_event("news", Bytes::from_static(b"{}"))
+            .await
+            .is_err()
+    );
     assert_eq!(here.next().await.unwrap(), Bytes::from_static(b"{}"));
 
     redis.resume().await;
@@ -261,7 +266,10 @@ async fn a_bus_survives_redis_going_away_and_coming_back() {
             tokio::time::Instant::now() < deadline,
             "messages never crossed again"
         );
-        if one.publish("news", Bytes::from_static(b"again")).await.is_ok()
+        if one
+            .publish("news", Bytes::from_static(b"again"))
+            .await
+            .is_ok()
             && let Ok(Some(message)) =
                 tokio::time::timeout(Duration::from_millis(200), there.next()).await
             && message == Bytes::from_static(b"again")

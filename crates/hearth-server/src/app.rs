@@ -14,9 +14,7 @@ use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use axum::serve::ListenerExt;
 use hearth_bus::LocalBus;
-use hearth_config::{
-    ConfigError, ContentExtractionEngine, JobQueueBackend, Settings, VectorDb,
-};
+use hearth_config::{ConfigError, ContentExtractionEngine, JobQueueBackend, Settings, VectorDb};
 use hearth_core::seams::Coordinator;
 use hearth_core::time::unix_now;
 use hearth_db::{DbError, Store};

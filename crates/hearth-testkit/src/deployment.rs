@@ -181,7 +181,9 @@ impl RedisCluster {
                         .args(["-p", &port, "cluster", "info"])
                         .output()
                         .await
-                        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("cluster_state:ok"))
+                        .is_ok_and(|o| {
+                            String::from_utf8_lossy(&o.stdout).contains("cluster_state:ok")
+                        })
                 }
             })
             .await;

@@ -76,11 +76,10 @@ async fn realtime(
     })?;
     let user = caller.user.id;
     let channel = user_channel(user);
-    let events = state
-        .bus
-        .subscribe(&channel)
-        .await
-        .map_err(|e| ApiError::ServiceUnavailable(format!("the event bus is unavailable: {e}")))?;
+    let events =
+        state.bus.subscribe(&channel).await.map_err(|e| {
+            ApiError::ServiceUnavailable(format!("the event bus is unavailable: {e}"))
+        })?;
     // Subscribed first, so nothing falls between the replay and the live events.
     let replay = match state
         .bus
@@ -99,9 +98,8 @@ async fn realtime(
         tenant: caller.user.tenant_id,
         id: uuid::Uuid::now_v7().simple().to_string(),
     };
-    Ok(upgrade.on_upgrade(move |socket| {
-        connection.relay(socket, events, replay, resume.last_event_id)
-    }))
+    Ok(upgrade
+        .on_upgrade(move |socket| connection.relay(socket, events, replay, resume.last_event_id)))
 }
 
 /// One open WebSocket.
@@ -205,6 +203,5 @@ impl Connection {
 }
 
 fn is_ping(text: &str) -> bool {
-    serde_json::from_str::<serde_json::Value>(text)
-        .is_ok_and(|message| message["type"] == "ping")
+    serde_json::from_str::<serde_json::Value>(text).is_ok_and(|message| message["type"] == "ping")
 }

@@ -138,7 +138,10 @@ pub async fn limit_by_address(
             .map(|info| info.0.ip());
         if let Some(peer) = peer {
             let client = limiter.client(peer, request.headers());
-            if let Err(refused) = limiter.count("ip", &client.to_string(), limiter.per_ip).await {
+            if let Err(refused) = limiter
+                .count("ip", &client.to_string(), limiter.per_ip)
+                .await
+            {
                 return refused.into_response();
             }
         }
