@@ -10,8 +10,15 @@ cargo build --release --locked -p hearth -p hearth-bench -p hearth-fakes
 # S3 for the files scenario. s3.sh prints `started` only when it launched SeaweedFS itself: then stop
 # it when this run ends, however it ends; one that was already up is left alone. (Assigned first, so
 # that set -e stops the run when s3.sh fails.)
-s3_started=$(scripts/s3.sh start)
-if [ "$s3_started" = started ]; then
-  trap 'scripts/s3.sh stop' EXIT
-fi
+# PostgreSQL with pgvector (scripts/pgvector.sh) likewise, for the knowledge and replicas scenarios.
+started=()
+cleanup() {
+  for service in "${started[@]}"; do scripts/"$service".sh stop || true; done
+}
+trap cleanup EXIT
+for service in s3 pgvector; do
+  outcome=$(scripts/"$service".sh start)
+  if [ "$outcome" = started ]; then started+=("$service"); fi
+done
+export HEARTH_TEST_PGVECTOR_URL="${HEARTH_TEST_PGVECTOR_URL:-postgres://postgres@127.0.0.1:55432/postgres}"
 "$CARGO_TARGET_DIR/release/hearth-bench" "$@"

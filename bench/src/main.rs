@@ -11,9 +11,11 @@
 //! - `files`: a large file (1 GiB by default) uploaded as a streamed multipart form and downloaded
 //!   through Hearth, on local storage and on S3 (SeaweedFS), beside the same bytes written and read
 //!   directly with `object_store` on the same store; and Hearth's peak memory during the upload.
-//!
 //! - `knowledge`: embedding throughput beside sentence-transformers, vector search on the embedded
 //!   index, pgvector and Chroma at 100k vectors, and ingestion of 20 Markdown files with peak memory.
+//! - `replicas`: three replicas and a worker on PostgreSQL, Redis and S3: a streamed answer's
+//!   pieces on another replica's WebSocket beside the asking client's own stream, one message
+//!   through Redis between two processes, and how soon a sign-out is refused elsewhere.
 //!
 //! Run it with `bench/run.sh` (which builds the release binaries first, and starts SeaweedFS).
 
@@ -21,6 +23,7 @@ mod files;
 mod jobs;
 mod load;
 mod rag;
+mod replicas;
 mod report;
 mod servers;
 mod streams;
@@ -73,6 +76,7 @@ enum Scenario {
     Jobs,
     Files,
     Knowledge,
+    Replicas,
     All,
 }
 
@@ -121,6 +125,9 @@ async fn main() -> Result<()> {
     }
     if matches!(args.scenario, Scenario::Knowledge | Scenario::All) {
         rag::run(&mut table).await?;
+    }
+    if matches!(args.scenario, Scenario::Replicas | Scenario::All) {
+        replicas::run(&mut table).await?;
     }
     let report = Report {
         command: std::env::args().collect::<Vec<_>>().join(" "),

@@ -18,7 +18,7 @@ pub(crate) enum Binary {
 }
 
 impl Binary {
-    fn path(self) -> Result<PathBuf> {
+    pub(crate) fn path(self) -> Result<PathBuf> {
         let dir = std::env::current_exe()?
             .parent()
             .context("the harness has a directory")?

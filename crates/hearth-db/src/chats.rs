@@ -359,6 +359,47 @@ impl Store {
         Ok(())
     }
 
+    /// Answers still `streaming` that were started before `before` (Unix seconds), oldest first, at
+    /// most `limit`: candidates for [`interrupt_message`](Self::interrupt_message).
+    pub async fn streaming_messages_before(
+        &self,
+        before: i64,
+        limit: u64,
+    ) -> Result<Vec<(ChatId, MessageId)>, DbError> {
+        let rows = message::Entity::find()
+            .filter(message::Column::Status.eq(MessageStatus::Streaming.as_str()))
+            .filter(message::Column::CreatedAt.lt(before))
+            .order_by_asc(message::Column::CreatedAt)
+            .limit(limit)
+            .all(&self.reader)
+            .await?;
+        rows.iter()
+            .map(|row| Ok((parse_id(&row.chat_id)?, parse_id(&row.id)?)))
+            .collect()
+    }
+
+    /// Marks an answer that is still `streaming` as failed with `reason` (its answering process is
+    /// gone); false when it had finished meanwhile.
+    pub async fn interrupt_message(
+        &self,
+        chat_id: ChatId,
+        id: MessageId,
+        reason: &str,
+    ) -> Result<bool, DbError> {
+        let result = message::Entity::update_many()
+            .col_expr(
+                message::Column::Status,
+                Expr::value(MessageStatus::Error.as_str()),
+            )
+            .col_expr(message::Column::Error, Expr::value(reason.to_owned()))
+            .filter(message::Column::Id.eq(id.to_string()))
+            .filter(message::Column::ChatId.eq(chat_id.to_string()))
+            .filter(message::Column::Status.eq(MessageStatus::Streaming.as_str()))
+            .exec(&self.writer)
+            .await?;
+        Ok(result.rows_affected == 1)
+    }
+
     /// Records how a streamed message ended.
     pub async fn finish_message(
         &self,

@@ -466,8 +466,10 @@ pub fn worker_pool(state: &AppState) -> WorkerPool {
     );
     hearth_storage::jobs::register(&mut registry, state.drive.clone());
     hearth_rag::jobs::register(&mut registry, state.knowledge.clone());
+    crate::chat::sweep::register(&mut registry, state.store.clone(), state.bus.clone());
     let mut schedules = default_schedules();
     schedules.extend(hearth_storage::jobs::schedules());
+    schedules.extend(crate::chat::sweep::schedules());
     let mut options = WorkerOptions::from_settings(settings);
     if state.store.backend_name() == "sqlite"
         && settings.jobs.job_queue == JobQueueBackend::Database

@@ -9,6 +9,7 @@ mod m20261122_000002_chat;
 mod m20261122_000003_jobs;
 mod m20261201_000004_drive;
 mod m20261202_000005_knowledge;
+mod m20261202_000006_streaming_answers;
 
 use sea_orm_migration::prelude::*;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_jobs::Migration),
             Box::new(m20261201_000004_drive::Migration),
             Box::new(m20261202_000005_knowledge::Migration),
+            Box::new(m20261202_000006_streaming_answers::Migration),
         ]
     }
 

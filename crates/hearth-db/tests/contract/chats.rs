@@ -578,7 +578,84 @@ async fn deleting_a_chat_removes_its_messages(backend: Backend) {
     );
 }
 
+/// The sweep's view: old answers still `streaming` are listed oldest first and can be closed once;
+/// young, finished or already closed ones are not touched.
+async fn stale_streaming_answers_are_found_and_closed_once(backend: Backend) {
+    let (_db, store) = migrated(backend).await;
+    let ada = user(&store, "ada@example.org", Role::User).await;
+    let now = unix_now();
+    let chat = store
+        .create_chat(T, ada.id, "Cut off", None, now)
+        .await
+        .unwrap();
+    let question = message(None, MessageRole::User, "are you there?");
+    let streaming = |parent| NewMessage {
+        status: MessageStatus::Streaming,
+        ..message(Some(parent), MessageRole::Assistant, "")
+    };
+    let (old, older, young) = (
+        streaming(question.id),
+        streaming(question.id),
+        streaming(question.id),
+    );
+    let done = message(Some(question.id), MessageRole::Assistant, "finished");
+    store
+        .append_messages(T, ada.id, chat.id, &[question.clone(), done], now - 4000)
+        .await
+        .unwrap();
+    store
+        .append_messages(T, ada.id, chat.id, std::slice::from_ref(&older), now - 3000)
+        .await
+        .unwrap();
+    store
+        .append_messages(T, ada.id, chat.id, std::slice::from_ref(&old), now - 2000)
+        .await
+        .unwrap();
+    store
+        .append_messages(T, ada.id, chat.id, std::slice::from_ref(&young), now)
+        .await
+        .unwrap();
+
+    let stale = store
+        .streaming_messages_before(now - 1000, 10)
+        .await
+        .unwrap();
+    assert_eq!(stale, [(chat.id, older.id), (chat.id, old.id)]);
+    assert_eq!(
+        store
+            .streaming_messages_before(now - 1000, 1)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        store
+            .interrupt_message(chat.id, old.id, "gone")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .interrupt_message(chat.id, old.id, "again")
+            .await
+            .unwrap()
+    );
+    let (_, messages) = store.chat(T, ada.id, chat.id).await.unwrap().unwrap();
+    let closed = messages.iter().find(|m| m.id == old.id).unwrap();
+    assert_eq!(closed.status, MessageStatus::Error);
+    assert_eq!(closed.error.as_deref(), Some("gone"));
+    assert_eq!(
+        store
+            .streaming_messages_before(now - 1000, 10)
+            .await
+            .unwrap(),
+        [(chat.id, older.id)]
+    );
+}
+
 each_backend!(
+    stale_streaming_answers_are_found_and_closed_once,
     chats_are_private_to_their_owner,
     messages_form_a_tree_with_a_selected_branch,
     chats_are_listed_newest_first_with_filters,

@@ -44,6 +44,14 @@ pub async fn partial(bus: &dyn Coordinator, message: MessageId) -> Option<Partia
     serde_json::from_slice(&bytes).ok()
 }
 
+/// Whether an answer has a partial copy on the bus (it is alive); an error when the bus cannot tell.
+pub async fn partial_exists(
+    bus: &dyn Coordinator,
+    message: MessageId,
+) -> Result<bool, hearth_core::seams::SeamError> {
+    Ok(bus.get(&partial_key(message)).await?.is_some())
+}
+
 enum Piece {
     Delta(String),
     Done {

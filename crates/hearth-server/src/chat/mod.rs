@@ -10,6 +10,7 @@ pub mod live;
 mod persist;
 mod rag;
 mod relay;
+pub mod sweep;
 mod title;
 
 use axum::Json;
