@@ -78,7 +78,6 @@ pub(crate) async fn run(table: &mut Table) -> Result<()> {
             ("OPENAI_API_BASE_URLS".into(), fake_url),
             ("OPENAI_API_KEYS".into(), "sk-fake".into()),
             ("ENABLE_TITLE_GENERATION".into(), "false".into()),
-            ("LOG_LEVEL".into(), "warn".into()),
         ],
         ..DeploymentOptions::default()
     };

@@ -94,6 +94,7 @@ fn baseline_name(section: &str) -> &'static str {
         "jobs" => "in-memory channel",
         "files" => "object_store directly, same store",
         "knowledge" => "compared with (see the row)",
+        "replicas" => "on the asking client's own stream",
         _ => "bare axum",
     }
 }

@@ -177,6 +177,18 @@ impl RedisBus {
         vec![log.clone(), format!("{log}:seq")]
     }
 
+    /// Fails at once while disconnected: commands would otherwise wait for the reconnect until
+    /// their time-out, and every caller has something better to do meanwhile.
+    fn connected(&self) -> Result<(), SeamError> {
+        match self.generation() {
+            Some(_) => Ok(()),
+            None => Err(SeamError::Unavailable {
+                service: "redis".into(),
+                reason: "disconnected; reconnecting".into(),
+            }),
+        }
+    }
+
     fn key(&self, key: &str) -> String {
         format!("{}kv:{key}", self.prefix)
     }
@@ -203,20 +215,28 @@ impl Coordinator for RedisBus {
     }
 
     async fn publish(&self, channel: &str, payload: Bytes) -> Result<(), SeamError> {
-        let published: Result<i64, _> = self
-            .pool
-            .next()
-            .publish(format!("{}bus:{channel}", self.prefix), payload.clone())
-            .await;
+        let published = match self.connected() {
+            Ok(()) => self
+                .pool
+                .next()
+                .publish::<i64, _, _>(format!("{}bus:{channel}", self.prefix), payload.clone())
+                .await
+                .map_err(unavailable),
+            Err(error) => Err(error),
+        };
         if let Err(error) = published {
             // This process's own subscribers still hear it.
             let _ = self.local.publish(channel, payload).await;
-            return Err(unavailable(error));
+            return Err(error);
         }
         Ok(())
     }
 
     async fn publish_event(&self, channel: &str, payload: Bytes) -> Result<u64, SeamError> {
+        if let Err(error) = self.connected() {
+            let _ = self.local.publish(channel, payload).await;
+            return Err(error);
+        }
         let published: Result<u64, _> = self
             .publish_event
             .evalsha_with_reload(
@@ -241,6 +261,7 @@ impl Coordinator for RedisBus {
     }
 
     async fn replay(&self, channel: &str, after: u64) -> Result<Replay, SeamError> {
+        self.connected()?;
         let (latest, events): (u64, Vec<Value>) = self
             .replay
             .evalsha_with_reload(
@@ -265,6 +286,7 @@ impl Coordinator for RedisBus {
     }
 
     async fn get(&self, key: &str) -> Result<Option<Bytes>, SeamError> {
+        self.connected()?;
         self.pool
             .next()
             .get(self.key(key))
@@ -273,6 +295,7 @@ impl Coordinator for RedisBus {
     }
 
     async fn set(&self, key: &str, value: Bytes, ttl: Option<Duration>) -> Result<(), SeamError> {
+        self.connected()?;
         let expiry = ttl.map(|ttl| Expiration::PX(millis(ttl)));
         let _: Option<String> = self
             .pool
@@ -284,6 +307,7 @@ impl Coordinator for RedisBus {
     }
 
     async fn delete(&self, key: &str) -> Result<(), SeamError> {
+        self.connected()?;
         let _: i64 = self
             .pool
             .next()
@@ -294,6 +318,7 @@ impl Coordinator for RedisBus {
     }
 
     async fn increment(&self, key: &str, by: i64, ttl: Duration) -> Result<i64, SeamError> {
+        self.connected()?;
         self.increment
             .evalsha_with_reload(
                 self.pool.next(),
@@ -310,6 +335,7 @@ impl Coordinator for RedisBus {
     }
 
     async fn try_lock(&self, name: &str, ttl: Duration) -> Result<Option<LockToken>, SeamError> {
+        self.connected()?;
         let token = uuid::Uuid::now_v7().to_string();
         let set: Option<String> = self
             .pool
@@ -327,6 +353,7 @@ impl Coordinator for RedisBus {
     }
 
     async fn unlock(&self, name: &str, token: &LockToken) -> Result<(), SeamError> {
+        self.connected()?;
         let _: i64 = self
             .unlock
             .evalsha_with_reload(
@@ -340,6 +367,7 @@ impl Coordinator for RedisBus {
     }
 
     async fn touch_member(&self, set: &str, member: &str, ttl: Duration) -> Result<(), SeamError> {
+        self.connected()?;
         let key = self.key(&format!("set:{set}"));
         let client = self.pool.next();
         let expires = now_ms().saturating_add(millis(ttl));
@@ -355,6 +383,7 @@ impl Coordinator for RedisBus {
     }
 
     async fn remove_member(&self, set: &str, member: &str) -> Result<(), SeamError> {
+        self.connected()?;
         let _: i64 = self
             .pool
             .next()
@@ -365,6 +394,7 @@ impl Coordinator for RedisBus {
     }
 
     async fn members(&self, set: &str) -> Result<Vec<String>, SeamError> {
+        self.connected()?;
         let key = self.key(&format!("set:{set}"));
         let client = self.pool.next();
         let now = now_ms() as f64;
@@ -385,12 +415,7 @@ impl Coordinator for RedisBus {
     }
 
     async fn check(&self) -> Result<(), SeamError> {
-        if self.generation().is_none() {
-            return Err(SeamError::Unavailable {
-                service: "redis".into(),
-                reason: "disconnected; reconnecting".into(),
-            });
-        }
+        self.connected()?;
         let _: String = self.pool.next().ping(None).await.map_err(unavailable)?;
         Ok(())
     }

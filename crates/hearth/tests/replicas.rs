@@ -61,9 +61,18 @@ struct Client {
 
 impl Client {
     async fn sign_up(base: &str, email: &str) -> Self {
+        Self::session(base, "signup", email).await
+    }
+
+    /// Another session of an existing account.
+    async fn sign_in(base: &str, email: &str) -> Self {
+        Self::session(base, "signin", email).await
+    }
+
+    async fn session(base: &str, action: &str, email: &str) -> Self {
         let http = hearth_testkit::http_client();
         let response = http
-            .post(format!("{base}/api/v1/auths/signup"))
+            .post(format!("{base}/api/v1/auths/{action}"))
             .json(&json!({"email": email, "password": "a-long-password"}))
             .send()
             .await
@@ -167,20 +176,7 @@ async fn sessions_settings_presence_and_limits_hold_across_replicas() {
     assert_eq!(me["role"], "admin");
     // A second session of the same person, signed out on A, is refused on C within a second —
     // after C has validated (and cached) it.
-    let session: Value = admin
-        .http
-        .post(format!("{b}/api/v1/auths/signin"))
-        .json(&json!({"email": "admin@example.org", "password": "a-long-password"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let second = Client {
-        http: admin.http.clone(),
-        token: session["token"].as_str().unwrap().to_owned(),
-    };
+    let second = Client::sign_in(&b, "admin@example.org").await;
     assert_eq!(
         second.get(format!("{c}/api/v1/auths")).await.status(),
         StatusCode::OK
@@ -538,7 +534,8 @@ async fn replicas_ride_out_a_redis_outage() {
         )
         .await;
     }
-    // Alone, each replica still signs people in and serves them.
+    // Alone, each replica still signs people in and serves them, and a sign-out on one is refused
+    // at once on the others: without the bus they trust only the database.
     let during = Client::sign_up(&urls[1], "during@example.org").await;
     assert_eq!(
         during
@@ -547,6 +544,16 @@ async fn replicas_ride_out_a_redis_outage() {
             .status(),
         StatusCode::OK
     );
+    let brief = Client::sign_in(&urls[1], "during@example.org").await;
+    assert_eq!(brief.get(format!("{}/api/v1/auths", urls[2])).await.status(), StatusCode::OK);
+    let signed_out = brief.post(format!("{}/api/v1/auths/signout", urls[0]), json!({})).await;
+    assert_eq!(signed_out.status(), StatusCode::OK);
+    for url in &urls {
+        assert_eq!(
+            brief.get(format!("{url}/api/v1/auths")).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
     let outage = Instant::now();
     // The outage lasts ten seconds (the load keeps running meanwhile).
     while outage.elapsed() < Duration::from_secs(10) {

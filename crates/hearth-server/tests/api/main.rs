@@ -10,6 +10,7 @@ mod concurrency;
 mod files;
 mod jobs;
 mod knowledge;
+mod limits;
 mod models;
 mod probes;
 mod support;
