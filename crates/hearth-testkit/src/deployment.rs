@@ -430,6 +430,12 @@ impl Deployment {
         Process::spawn(&self.binary, args, &env, self.dir.path())
     }
 
+    /// The environment every process of the deployment runs with (but `DATA_DIR`), for running
+    /// another `hearth` command against it.
+    pub fn env(&self) -> &[(String, String)] {
+        &self.env
+    }
+
     /// The base URL of replica `i`.
     pub fn url(&self, i: usize) -> &str {
         &self.urls[i]

@@ -9,7 +9,9 @@ use clap::{Subcommand, ValueEnum};
 use hearth_core::time::unix_now;
 use hearth_core::{Role, TenantId, default_name};
 use hearth_db::{NewUser, RoleRule, Store};
+use hearth_redis::{RedisBus, RedisTarget};
 use hearth_server::auth::password::PasswordHasher;
+use hearth_server::shared::{Announcement, publish};
 
 use crate::telemetry::LogSink;
 use crate::{Failure, startup};
@@ -88,7 +90,10 @@ pub(crate) async fn run(command: AdminCommand, config_file: Option<&Path>) -> Re
             email,
             password_stdin,
         } => {
-            let store = migrated_store(config_file).await?;
+            let (settings, store) = startup::open_store(config_file, LogSink::Stderr).await?;
+            if settings.database.enable_db_migrations {
+                store.migrate().await.map_err(runtime)?;
+            }
             let (user, _) = store
                 .user_with_password_by_email(TenantId::DEFAULT, &email)
                 .await
@@ -100,9 +105,10 @@ pub(crate) async fn run(command: AdminCommand, config_file: Option<&Path>) -> Re
                 .set_password(user.tenant_id, user.id, &hash, None, unix_now())
                 .await
                 .map_err(runtime)?;
+            let told = tell_replicas(&settings, Announcement::UserChanged { user: user.id }).await;
             report(
                 &format!(
-                    "reset the password of {}; signed out {revoked} session(s)",
+                    "reset the password of {}; signed out {revoked} session(s){told}",
                     user.email
                 ),
                 generated.then_some(&password),
@@ -132,6 +138,29 @@ async fn check_config(config_file: Option<&Path>) -> Result<(), Failure> {
         "configuration OK".to_owned(),
     ];
     report(&lines.join("\n"), None)
+}
+
+/// Tells running replicas (through Redis, when configured) to drop what they cached about a change;
+/// returns what to add to the report. Without Redis there is one server, whose cached sessions
+/// expire within `AUTH_SESSION_CACHE_TTL`.
+async fn tell_replicas(settings: &hearth_config::Settings, announcement: Announcement) -> String {
+    let Some(target) = RedisTarget::from_settings(&settings.redis) else {
+        return format!(
+            " (a running server may accept them for up to {} s more)",
+            settings.security.auth_session_cache_ttl
+        );
+    };
+    let published = match RedisBus::connect(&target, &settings.redis.redis_key_prefix).await {
+        Ok(bus) => publish(&bus, &announcement).await,
+        Err(error) => Err(error),
+    };
+    match published {
+        Ok(()) => " on every replica".to_owned(),
+        Err(error) => format!(
+            " (the replicas could not be told: {error}; they may accept them for up to {} s more)",
+            settings.security.auth_session_cache_ttl
+        ),
+    }
 }
 
 /// Opens the store, migrating it first unless `ENABLE_DB_MIGRATIONS=false`.

@@ -226,6 +226,12 @@ async fn sessions_settings_presence_and_limits_hold_across_replicas() {
     // Presence: a socket open on C shows on A.
     let mut socket = admin.socket(&c, None).await;
     assert_eq!(next_event(&mut socket).await.unwrap()["type"], "hello");
+    // The application-level heartbeat.
+    socket
+        .send(Message::Text(r#"{"type":"ping"}"#.into()))
+        .await
+        .unwrap();
+    assert_eq!(next_event(&mut socket).await.unwrap()["type"], "pong");
     let online = admin.json(format!("{a}/api/v1/users/online")).await;
     assert_eq!(online["user_ids"], json!([me["id"]]), "{online}");
     drop(socket);
@@ -243,6 +249,49 @@ async fn sessions_settings_presence_and_limits_hold_across_replicas() {
     for replica in 0..3 {
         assert!(deployment.replicas[replica].is_running());
     }
+
+    // An operator's `hearth admin reset-password`, run beside the replicas, reaches their caches.
+    let ops = Client::sign_up(&b, "ops@example.org").await;
+    assert_eq!(
+        ops.get(format!("{c}/api/v1/auths")).await.status(),
+        StatusCode::OK
+    );
+    let mut reset = tokio::process::Command::new(env!("CARGO_BIN_EXE_hearth"))
+        .args([
+            "admin",
+            "reset-password",
+            "--email",
+            "ops@example.org",
+            "--password-stdin",
+        ])
+        .env_clear()
+        .envs(
+            deployment
+                .env()
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        )
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use tokio::io::AsyncWriteExt;
+    let mut stdin = reset.stdin.take().unwrap();
+    stdin.write_all(b"another-long-password\n").await.unwrap();
+    drop(stdin);
+    let output = reset.wait_with_output().await.unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("on every replica"), "{stdout}");
+    eventually_within("the reset to reach C", PROPAGATION, || async {
+        ops.get(format!("{c}/api/v1/auths")).await.status() == StatusCode::UNAUTHORIZED
+    })
+    .await;
 }
 
 /// Thirty requests a minute per user, counted on every replica together (429 with `Retry-After`).
@@ -545,8 +594,16 @@ async fn replicas_ride_out_a_redis_outage() {
         StatusCode::OK
     );
     let brief = Client::sign_in(&urls[1], "during@example.org").await;
-    assert_eq!(brief.get(format!("{}/api/v1/auths", urls[2])).await.status(), StatusCode::OK);
-    let signed_out = brief.post(format!("{}/api/v1/auths/signout", urls[0]), json!({})).await;
+    assert_eq!(
+        brief
+            .get(format!("{}/api/v1/auths", urls[2]))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let signed_out = brief
+        .post(format!("{}/api/v1/auths/signout", urls[0]), json!({}))
+        .await;
     assert_eq!(signed_out.status(), StatusCode::OK);
     for url in &urls {
         assert_eq!(

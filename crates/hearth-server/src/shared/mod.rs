@@ -48,11 +48,20 @@ pub async fn announce(state: &AppState, announcement: Announcement) {
 
 /// Tells the other replicas of a change already applied here.
 pub async fn tell_others(state: &AppState, announcement: Announcement) {
-    let payload = Bytes::from(serde_json::to_vec(&announcement).expect("announcements serialise"));
-    if let Err(error) = state.bus.publish(SYSTEM_CHANNEL, payload).await {
+    if let Err(error) = publish(state.bus.as_ref(), &announcement).await {
         state.metrics.coordination_fallbacks.inc();
         tracing::warn!(%error, ?announcement, "could not tell the other replicas; their caches expire by themselves");
     }
+}
+
+/// Publishes `announcement` to every replica on `bus` (for processes without an application, such
+/// as `hearth admin`).
+pub async fn publish(
+    bus: &dyn Coordinator,
+    announcement: &Announcement,
+) -> Result<(), hearth_core::seams::SeamError> {
+    let payload = Bytes::from(serde_json::to_vec(announcement).expect("announcements serialise"));
+    bus.publish(SYSTEM_CHANNEL, payload).await
 }
 
 async fn apply(sessions: &SessionCache, models: &ModelDirectory, announcement: &Announcement) {

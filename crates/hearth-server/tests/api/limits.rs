@@ -12,7 +12,7 @@ use hearth_testkit::Backend;
 async fn until_refused(app: &TestApp, client: &str) -> (usize, reqwest::Response) {
     for n in 1..=20 {
         let response = app
-            .client()
+            .client
             .get(app.url("/api/v1/auths"))
             .header("x-forwarded-for", client)
             .send()
@@ -55,14 +55,18 @@ async fn addresses_past_their_limit_are_refused_until_the_window_turns() {
     let (other, _) = until_refused(&app, "203.0.113.8").await;
     assert!((6..=11).contains(&other));
     let health = app
-        .client()
+        .client
         .get(app.url("/health"))
         .header("x-forwarded-for", "203.0.113.7")
         .send()
         .await
         .unwrap();
     assert_eq!(health.status(), StatusCode::OK);
-    assert!(app.metric(r#"hearth_rate_limited_requests_total{scope="ip"}"#).await >= 2.0);
+    assert!(
+        app.metric(r#"hearth_rate_limited_requests_total{scope="ip"}"#)
+            .await
+            >= 2.0
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -74,7 +78,7 @@ async fn forwarded_addresses_from_untrusted_peers_are_ignored() {
     // Each request claims another address, but the peer is not a trusted proxy: one count.
     for n in 1..=20 {
         let response = app
-            .client()
+            .client
             .get(app.url("/api/v1/auths"))
             .header("x-forwarded-for", format!("198.51.100.{n}"))
             .send()
