@@ -29,6 +29,18 @@ pub fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// A free port whose cluster-bus companion (the port + 10,000, which Redis Cluster nodes also
+/// listen on) is free and exists.
+fn cluster_port() -> u16 {
+    for _ in 0..1_000 {
+        let port = free_port();
+        if port < 55_000 && std::net::TcpListener::bind(("127.0.0.1", port + 10_000)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port pair for a Redis Cluster node");
+}
+
 /// A Redis server of one test's own, on a port of its own, without persistence.
 #[derive(Debug)]
 pub struct RedisServer {
@@ -150,7 +162,7 @@ impl RedisCluster {
         let mut nodes = Vec::new();
         for _ in 0..3 {
             let mut node = RedisServer {
-                port: free_port(),
+                port: cluster_port(),
                 dir: tempfile::tempdir().expect("temporary directory"),
                 child: None,
             };
@@ -161,15 +173,19 @@ impl RedisCluster {
             .iter()
             .map(|n| format!("127.0.0.1:{}", n.port))
             .collect();
-        let created = Command::new("redis-cli")
+        // `redis-cli` waits for the nodes to join without a limit of its own.
+        let create = Command::new("redis-cli")
             .arg("--cluster")
             .arg("create")
             .args(&addresses)
             .arg("--cluster-yes")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .status()
+            .kill_on_drop(true)
+            .status();
+        let created = tokio::time::timeout(WAIT, create)
             .await
+            .expect("the cluster forms within a minute")
             .expect("redis-cli is installed");
         assert!(created.success(), "redis-cli --cluster create failed");
         for node in &nodes {
