@@ -13,6 +13,7 @@
 
 mod accounts;
 mod api_keys;
+pub mod backup;
 mod chats;
 mod connect;
 mod connections;

@@ -42,6 +42,22 @@ pub(crate) enum AdminCommand {
     },
     /// Validate the configuration and check that the database answers; exits non-zero otherwise.
     CheckConfig,
+    /// Copy the SQLite database, the embedded vector index, the local file store and the generated
+    /// key into a new directory, while the server keeps running.
+    Backup {
+        /// A directory that does not exist yet (or is empty).
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
+    /// Put a backup in place of this configuration's DATA_DIR contents (no server may be running).
+    Restore {
+        /// A directory written by `hearth admin backup`.
+        #[arg(long)]
+        from: std::path::PathBuf,
+        /// Replace an existing database.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -115,6 +131,10 @@ pub(crate) async fn run(command: AdminCommand, config_file: Option<&Path>) -> Re
             )
         }
         AdminCommand::CheckConfig => check_config(config_file).await,
+        AdminCommand::Backup { to } => crate::backup::backup(config_file, &to).await,
+        AdminCommand::Restore { from, force } => {
+            crate::backup::restore(config_file, &from, force).await
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 //! saying what to change and exits with status 2; other failures exit with status 1.
 
 mod admin;
+mod backup;
 mod startup;
 mod telemetry;
 
@@ -31,6 +32,9 @@ enum Command {
     Worker,
     /// Apply pending database migrations and exit. Safe to run from many processes at once.
     Migrate,
+    /// Exit 0 when this machine's server answers `GET /health` on PORT (for container
+    /// health checks, without curl in the image).
+    Healthcheck,
     /// Operator tasks.
     Admin {
         #[command(subcommand)]
@@ -79,6 +83,7 @@ fn main() -> ExitCode {
             Command::Worker => startup::worker(cli.config.as_deref()).await,
             Command::Migrate => startup::migrate(cli.config.as_deref()).await,
             Command::Admin { command } => admin::run(command, cli.config.as_deref()).await,
+            Command::Healthcheck => startup::healthcheck(cli.config.as_deref()).await,
         }
     });
     match result {

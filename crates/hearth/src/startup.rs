@@ -16,7 +16,7 @@ use crate::Failure;
 use crate::telemetry::{self, LogSink};
 
 /// File in `DATA_DIR` holding the generated secret key of a single SQLite node.
-const SECRET_KEY_FILE: &str = ".hearth_secret_key";
+pub(crate) const SECRET_KEY_FILE: &str = ".hearth_secret_key";
 
 /// Loads and validates the settings, installs logging and logs the warnings.
 pub(crate) fn load_settings(
@@ -102,6 +102,36 @@ pub(crate) async fn migrate(config_file: Option<&Path>) -> Result<(), Failure> {
     }
     store.close().await;
     Ok(())
+}
+
+/// `hearth healthcheck`: asks the local server for `/health` on `PORT`, with a short time limit.
+pub(crate) async fn healthcheck(config_file: Option<&Path>) -> Result<(), Failure> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let settings =
+        Settings::from_process_env(config_file).map_err(|e| Failure::Config(e.to_string()))?;
+    let address = ("127.0.0.1", settings.core.port);
+    let ask = async {
+        let mut stream = tokio::net::TcpStream::connect(address).await?;
+        stream
+            .write_all(b"GET /health HTTP/1.0\r\nHost: localhost\r\n\r\n")
+            .await?;
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await?;
+        std::io::Result::Ok(answer)
+    };
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(5), ask)
+        .await
+        .map_err(|_| Failure::Runtime("no answer from /health within 5 s".into()))?
+        .map_err(|e| Failure::Runtime(format!("cannot reach 127.0.0.1:{}: {e}", address.1)))?;
+    let status_line = String::from_utf8_lossy(&answer);
+    let status_line = status_line.lines().next().unwrap_or_default();
+    if status_line.split_whitespace().nth(1) == Some("200") {
+        Ok(())
+    } else {
+        Err(Failure::Runtime(format!(
+            "/health answered `{status_line}`"
+        )))
+    }
 }
 
 /// Settings and a connected store, for `migrate` and `admin` (which do not take the server lock).
@@ -229,7 +259,7 @@ fn network_filesystem(magic: i64) -> Option<&'static str> {
 }
 
 /// Takes the lock that makes a second `hearth serve` on the same SQLite file refuse to start.
-fn lock_single_server(database: &Path) -> Result<File, Failure> {
+pub(crate) fn lock_single_server(database: &Path) -> Result<File, Failure> {
     let path = sibling(database, ".server-lock");
     let mut file = OpenOptions::new()
         .create(true)
