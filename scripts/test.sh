@@ -36,15 +36,22 @@ export HEARTH_TEST_S3_BUCKET="${HEARTH_TEST_S3_BUCKET:-hearth}"
 export HEARTH_TEST_S3_ACCESS_KEY="${HEARTH_TEST_S3_ACCESS_KEY:-hearthkey}"
 export HEARTH_TEST_S3_SECRET_KEY="${HEARTH_TEST_S3_SECRET_KEY:-hearthsecret}"
 
-# Real Python clients of the public API (the official openai SDK, and tuspy for tus uploads), in a
-# cached virtual environment; re-installed when one of them is missing.
+# Real Python clients of the public API (the official openai SDK, and tuspy for tus uploads) and the
+# deployment kit's linters, in a cached virtual environment; re-installed when one is missing.
 VENV="${HEARTH_TEST_VENV:-$HOME/.cache/hearth/venv}"
-if ! "$VENV/bin/python" -c "import openai, tusclient" >/dev/null 2>&1; then
+if ! "$VENV/bin/python" -c "import openai, tusclient, yamllint" >/dev/null 2>&1 \
+  || ! [ -x "$VENV/bin/hadolint" ]; then
   echo "== preparing $VENV"
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q -r tests/python/requirements.txt
 fi
 export HEARTH_TEST_PYTHON="$VENV/bin/python"
+
+echo "== deployment files (hadolint, yamllint, nginx -t, helm lint/template + kubernetes-validate)"
+"$VENV/bin/hadolint" Dockerfile
+"$VENV/bin/yamllint" -c .yamllint.yaml deploy/
+scripts/nginx-check.sh
+HEARTH_TEST_VENV="$VENV" scripts/helm-check.sh
 
 echo "== cargo fmt"
 cargo fmt --all -- --check

@@ -58,6 +58,11 @@ impl ConfigError {
     }
 }
 
+/// Every setting's environment name (for checks of deployment files and documents).
+pub fn known_setting_names() -> std::collections::BTreeSet<String> {
+    reference::known_names()
+}
+
 impl Settings {
     /// Reads the process environment, and the TOML file named by `HEARTH_CONFIG_FILE` or `file`.
     pub fn from_process_env(file: Option<&Path>) -> Result<Self, ConfigError> {

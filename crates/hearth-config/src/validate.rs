@@ -27,6 +27,8 @@ impl Settings {
     pub fn validate(&self) -> Result<Vec<Warning>, ConfigError> {
         let mut problems = Vec::new();
         let mut warnings = Vec::new();
+        // How the deployment examples' placeholders begin (deploy/compose/scaled/hearth.env.example).
+        const PLACEHOLDER: &str = "replace-with";
         let mut refuse = |problem: String| problems.push(problem);
         let mut warn = |warning: String| warnings.push(Warning(warning));
 
@@ -38,6 +40,9 @@ impl Settings {
                 "HEARTH_SECRET_KEY must be set when DATABASE_URL is {}: every process sharing the database must sign and check tokens with the same key, so it cannot be generated per process",
                 target.backend_name()
             )),
+            Some(key) if key.expose().starts_with(PLACEHOLDER) => refuse(
+                "HEARTH_SECRET_KEY is still the example's placeholder; generate one with `openssl rand -base64 48`".into(),
+            ),
             Some(key) if key.expose().len() < MIN_KEY_LENGTH => refuse(format!(
                 "HEARTH_SECRET_KEY is {} characters; use at least {MIN_KEY_LENGTH} random characters (e.g. `openssl rand -base64 48`)",
                 key.expose().len()
@@ -319,6 +324,13 @@ mod tests {
         let cases = [
             (vec![("VECTOR_DB", "chroma")], "CHROMA_HTTP_HOST"),
             (vec![("WEBSOCKET_MANAGER", "redis")], "needs REDIS_URL"),
+            (
+                vec![(
+                    "HEARTH_SECRET_KEY",
+                    "replace-with-the-output-of-openssl-rand-base64-48",
+                )],
+                "still the example's placeholder",
+            ),
             (
                 vec![("REDIS_SENTINEL_HOSTS", "s1:26379")],
                 "REDIS_SENTINEL_HOSTS needs REDIS_URL",
