@@ -21,4 +21,16 @@ for service in s3 pgvector; do
   if [ "$outcome" = started ]; then started+=("$service"); fi
 done
 export HEARTH_TEST_PGVECTOR_URL="${HEARTH_TEST_PGVECTOR_URL:-postgres://postgres@127.0.0.1:55432/postgres}"
+# The reference system (Open WebUI), for the `reference` scenario (and `all`) unless --only-hearth.
+case " $* " in
+  *" --only-hearth "*) ;;
+  *" --scenario "*) case " $* " in *" reference "*|*" all "*) want_reference=1 ;; esac ;;
+  *) want_reference=1 ;;
+esac
+if [ "${want_reference:-0}" = 1 ]; then
+  HEARTH_BENCH_OPEN_WEBUI=$(scripts/open-webui.sh)
+  export HEARTH_BENCH_OPEN_WEBUI
+  HEARTH_TEST_MODEL_DIR="${HEARTH_TEST_MODEL_DIR:-$(scripts/model.sh)}"
+  export HEARTH_TEST_MODEL_DIR
+fi
 "$CARGO_TARGET_DIR/release/hearth-bench" "$@"

@@ -16,6 +16,8 @@
 //! - `replicas`: three replicas and a worker on PostgreSQL, Redis and S3: a streamed answer's
 //!   pieces on another replica's WebSocket beside the asking client's own stream, one message
 //!   through Redis between two processes, and how soon a sign-out is refused elsewhere.
+//! - `reference`: Hearth beside Open WebUI (the system users run today) in the same run: cold
+//!   start, idle memory, `/health` and an authenticated request.
 //!
 //! Run it with `bench/run.sh` (which builds the release binaries first, and starts SeaweedFS).
 
@@ -23,6 +25,7 @@ mod files;
 mod jobs;
 mod load;
 mod rag;
+mod reference;
 mod replicas;
 mod report;
 mod servers;
@@ -77,6 +80,8 @@ enum Scenario {
     Files,
     Knowledge,
     Replicas,
+    /// Hearth beside Open WebUI (needs `HEARTH_BENCH_OPEN_WEBUI`; bench/run.sh installs it).
+    Reference,
     All,
 }
 
@@ -128,6 +133,9 @@ async fn main() -> Result<()> {
     }
     if matches!(args.scenario, Scenario::Replicas | Scenario::All) {
         replicas::run(&mut table).await?;
+    }
+    if matches!(args.scenario, Scenario::Reference | Scenario::All) {
+        reference::run(&args, &mut table).await?;
     }
     let report = Report {
         command: std::env::args().collect::<Vec<_>>().join(" "),

@@ -95,6 +95,7 @@ fn baseline_name(section: &str) -> &'static str {
         "files" => "object_store directly, same store",
         "knowledge" => "compared with (see the row)",
         "replicas" => "on the asking client's own stream",
+        "reference" => "Open WebUI 0.12.4",
         _ => "bare axum",
     }
 }

@@ -15,10 +15,21 @@ pub(crate) enum Binary {
     Hearth,
     BareAxum,
     FakeLlm,
+    /// The reference system, Open WebUI (`scripts/open-webui.sh` installs it; `bench/run.sh` passes
+    /// its command as `HEARTH_BENCH_OPEN_WEBUI`).
+    OpenWebUi,
 }
 
 impl Binary {
     pub(crate) fn path(self) -> Result<PathBuf> {
+        if self == Binary::OpenWebUi {
+            #[allow(clippy::disallowed_methods)]
+            // the harness finds the reference system in its environment
+            let command = std::env::var("HEARTH_BENCH_OPEN_WEBUI").context(
+                "HEARTH_BENCH_OPEN_WEBUI (the open-webui command; bench/run.sh sets it)",
+            )?;
+            return Ok(PathBuf::from(command));
+        }
         let dir = std::env::current_exe()?
             .parent()
             .context("the harness has a directory")?
@@ -27,6 +38,7 @@ impl Binary {
             Binary::Hearth => "hearth",
             Binary::BareAxum => "bench-baseline",
             Binary::FakeLlm => "hearth-fake-llm",
+            Binary::OpenWebUi => unreachable!("found above"),
         };
         let path = dir.join(name);
         if !path.is_file() {
@@ -72,6 +84,24 @@ impl Server {
             .kill_on_drop(true);
         if binary == Binary::FakeLlm {
             command.args(["--port", &port.to_string()]);
+        }
+        if binary == Binary::OpenWebUi {
+            // Offline, on its own defaults (SQLite, Chroma, local files) in the fresh directory, with
+            // the same local MiniLM model Hearth uses; only the address and the key are set.
+            let model = hearth_testkit::model_dir();
+            command
+                .args(["serve", "--host", "127.0.0.1", "--port", &port.to_string()])
+                .env("HOME", data.path())
+                .env("DATA_DIR", data.path().join("data"))
+                .env(
+                    "WEBUI_SECRET_KEY",
+                    "bench-secret-key-0123456789-abcdefghijkl",
+                )
+                .env("HF_HUB_OFFLINE", "1")
+                .env("OFFLINE_MODE", "true")
+                .env("RAG_EMBEDDING_MODEL", model)
+                .env("ENABLE_OLLAMA_API", "false")
+                .env("PATH", "/usr/local/bin:/usr/bin:/bin");
         }
         for (name, value) in env {
             command.env(name, value);
@@ -151,19 +181,32 @@ fn status_mib(pid: u32, field: &str) -> Result<f64> {
 
 /// Polls `path` every 2 ms until it answers 200; returns the time since `started`.
 async fn wait_for(addr: &str, path: &str, started: Instant) -> Result<Duration> {
-    while started.elapsed() < Duration::from_secs(120) {
+    while started.elapsed() < Duration::from_secs(180) {
         if let Ok((200, _)) = load::request(addr, "GET", path, None, None).await {
             return Ok(started.elapsed());
         }
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
-    bail!("{addr}{path} did not answer 200 within 120 s")
+    bail!("{addr}{path} did not answer 200 within 180 s")
 }
 
 fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port())
+}
+
+/// Signs up the first user (the same request on Hearth and on Open WebUI) and returns their
+/// session token.
+pub(crate) async fn session_token(addr: &str) -> Result<String> {
+    let body = r#"{"name": "Bench", "email": "bench@example.org", "password": "bench-password"}"#;
+    let (status, text) =
+        load::request(addr, "POST", "/api/v1/auths/signup", Some(body), None).await?;
+    if status != 200 {
+        bail!("sign-up failed with {status}: {text}");
+    }
+    let session: serde_json::Value = serde_json::from_str(&text)?;
+    Ok(session["token"].as_str().context("a token")?.to_owned())
 }
 
 /// Signs up the first user and returns an API key for them.
