@@ -1,8 +1,10 @@
 //! `reference`: Hearth beside the system users run today, Open WebUI, measured in the same run on
 //! the same machine, each on its embedded defaults in a fresh directory: cold start to `/health`,
-//! idle memory, and requests per second with latency for `/health` and an authenticated
-//! `GET /api/v1/auths/` (the same path and the same sign-up on both). Each authenticated answer is
-//! checked to be the signed-up account, so a fast wrong answer cannot win.
+//! idle memory, and requests per second with latency for `/health`, an authenticated
+//! `GET /api/v1/auths/` (the same path and the same sign-up on both), `GET /api/models` (both
+//! connected to the same fake model server) and `GET /api/v1/chats/` with 1,000 stored chats. Each
+//! answer is checked first (the signed-up account, the fake's model, the stored chats), so a fast
+//! wrong answer cannot win.
 //!
 //! With `--only-hearth` the reference system is skipped (the quick form).
 
@@ -22,16 +24,26 @@ struct Figures {
     idle_mib: f64,
     health: load::LoadResult,
     auth: load::LoadResult,
+    models: load::LoadResult,
+    chats: load::LoadResult,
 }
 
-async fn measure(system: Binary, args: &Args) -> Result<Figures> {
+/// Chats stored before `GET /api/v1/chats/` is measured.
+const CHATS: usize = 1_000;
+
+async fn measure(system: Binary, args: &Args, model_server: &str) -> Result<Figures> {
+    let env = [
+        ("OPENAI_API_BASE_URLS", model_server.to_owned()),
+        ("OPENAI_API_KEYS", "sk-fake".to_owned()),
+        ("ENABLE_OPENAI_API", "true".to_owned()),
+    ];
     let mut starts = Vec::new();
     for _ in 0..args.starts.min(3) {
-        let server = Server::start(system, &[], &[]).await?;
+        let server = Server::start(system, &env, &[]).await?;
         starts.push(server.time_to_health.as_secs_f64() * 1000.0);
         server.stop().await?;
     }
-    let server = Server::start(system, &[], &[]).await?;
+    let server = Server::start(system, &env, &[]).await?;
     // Settled: what a server holds when nothing happens.
     tokio::time::sleep(Duration::from_secs(5)).await;
     let idle_mib = server.rss_mib()?;
@@ -57,18 +69,60 @@ async fn measure(system: Binary, args: &Args) -> Result<Figures> {
     if status != 200 || me["email"] != "bench@example.org" {
         bail!("{system:?}: GET /api/v1/auths/ answered {status}: {body}");
     }
+    let authed = |path: &str| load::Target {
+        addr: server.addr.clone(),
+        path: path.into(),
+        bearer: Some(token.clone()),
+    };
     let auth = load::run(
-        &load::Target {
-            addr: server.addr.clone(),
-            path: "/api/v1/auths/".into(),
-            bearer: Some(token),
-        },
+        &authed("/api/v1/auths/"),
         args.connections,
         warmup,
         duration,
     )
     .await?;
-    for (what, result) in [("/health", &health), ("/api/v1/auths/", &auth)] {
+
+    let (status, body) =
+        load::request(&server.addr, "GET", "/api/models", None, Some(&token)).await?;
+    if status != 200 || !body.contains("fake-model") {
+        bail!("{system:?}: GET /api/models answered {status} without the fake's model: {body}");
+    }
+    let models = load::run(&authed("/api/models"), args.connections, warmup, duration).await?;
+
+    // The same stored history on both: Hearth creates with `POST /api/v1/chats`, Open WebUI with
+    // `POST /api/v1/chats/new`.
+    for n in 0..CHATS {
+        let (path, body) = match system {
+            Binary::OpenWebUi => (
+                "/api/v1/chats/new",
+                format!(r#"{{"chat": {{"title": "chat {n}", "messages": []}}}}"#),
+            ),
+            _ => ("/api/v1/chats", format!(r#"{{"title": "chat {n}"}}"#)),
+        };
+        let (status, text) =
+            load::request(&server.addr, "POST", path, Some(&body), Some(&token)).await?;
+        if status != 200 {
+            bail!("{system:?}: creating chat {n} answered {status}: {text}");
+        }
+    }
+    let (status, body) =
+        load::request(&server.addr, "GET", "/api/v1/chats/", None, Some(&token)).await?;
+    if status != 200 || !body.contains("chat 999") {
+        bail!("{system:?}: GET /api/v1/chats/ answered {status} without the newest chat");
+    }
+    let chats = load::run(
+        &authed("/api/v1/chats/"),
+        args.connections,
+        warmup,
+        duration,
+    )
+    .await?;
+    for (what, result) in [
+        ("/health", &health),
+        ("/api/v1/auths/", &auth),
+        ("/api/models", &models),
+        ("/api/v1/chats/", &chats),
+    ] {
         if result.errors > 0 {
             bail!("{system:?}: {} failed requests on {what}", result.errors);
         }
@@ -80,18 +134,33 @@ async fn measure(system: Binary, args: &Args) -> Result<Figures> {
         idle_mib,
         health,
         auth,
+        models,
+        chats,
     })
 }
 
 pub(crate) async fn run(args: &Args, table: &mut Table) -> Result<()> {
-    let hearth = measure(Binary::Hearth, args).await?;
+    let fake = Server::start(
+        Binary::FakeLlm,
+        &[],
+        &[
+            "--models".into(),
+            "fake-model".into(),
+            "--tokens".into(),
+            "32".into(),
+        ],
+    )
+    .await?;
+    let model_server = format!("http://{}/v1", fake.addr);
+    let hearth = measure(Binary::Hearth, args, &model_server).await?;
     let reference = if args.only_hearth {
         None
     } else {
-        Some(measure(Binary::OpenWebUi, args).await?)
+        Some(measure(Binary::OpenWebUi, args, &model_server).await?)
     };
+    fake.stop().await?;
     let r = reference.as_ref();
-    let rows: [(&str, &'static str, f64, Option<f64>); 9] = [
+    let rows: [(&str, &'static str, f64, Option<f64>); 15] = [
         (
             "cold start to /health 200 (median)",
             "ms",
@@ -139,6 +208,42 @@ pub(crate) async fn run(args: &Args, table: &mut Table) -> Result<()> {
             "ms",
             hearth.auth.p99_ms,
             r.map(|f| f.auth.p99_ms),
+        ),
+        (
+            "GET /api/models",
+            "requests/s",
+            hearth.models.requests_per_second,
+            r.map(|f| f.models.requests_per_second),
+        ),
+        (
+            "GET /api/models p50",
+            "ms",
+            hearth.models.p50_ms,
+            r.map(|f| f.models.p50_ms),
+        ),
+        (
+            "GET /api/models p99",
+            "ms",
+            hearth.models.p99_ms,
+            r.map(|f| f.models.p99_ms),
+        ),
+        (
+            "GET /api/v1/chats/ with 1,000 chats",
+            "requests/s",
+            hearth.chats.requests_per_second,
+            r.map(|f| f.chats.requests_per_second),
+        ),
+        (
+            "GET /api/v1/chats/ p50",
+            "ms",
+            hearth.chats.p50_ms,
+            r.map(|f| f.chats.p50_ms),
+        ),
+        (
+            "GET /api/v1/chats/ p99",
+            "ms",
+            hearth.chats.p99_ms,
+            r.map(|f| f.chats.p99_ms),
         ),
         (
             "requests made in the authenticated run",
