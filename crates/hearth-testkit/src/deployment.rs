@@ -101,6 +101,131 @@ impl RedisServer {
     }
 }
 
+/// A Redis that speaks only TLS (`rediss://`), with a certificate for `localhost` signed by a CA
+/// of its own: clients trust it through `SSL_CERT_FILE` (read by rustls-native-certs).
+#[derive(Debug)]
+pub struct RedisTls {
+    server: RedisServer,
+    ca: PathBuf,
+}
+
+impl RedisTls {
+    /// Makes the CA and certificate with `openssl`, starts the server and waits until it answers.
+    pub async fn start() -> Self {
+        let mut server = RedisServer {
+            port: free_port(),
+            dir: tempfile::tempdir().expect("temporary directory"),
+            child: None,
+        };
+        let dir = server.dir.path().to_owned();
+        let openssl = |args: &[&str]| {
+            let status = std::process::Command::new("openssl")
+                .args(args)
+                .current_dir(&dir)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .expect("openssl is installed");
+            assert!(status.success(), "openssl {args:?} failed");
+        };
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=test CA",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+        ]);
+        openssl(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            "redis.key",
+            "-out",
+            "redis.csr",
+        ]);
+        std::fs::write(dir.join("san.ext"), "subjectAltName=DNS:localhost\n").expect("write");
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "redis.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+            "-out",
+            "redis.pem",
+        ]);
+        let port = server.port.to_string();
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", "0", "--tls-port", &port, "--bind", "127.0.0.1"])
+            .args([
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--tls-auth-clients",
+                "no",
+            ])
+            .args([
+                "--tls-cert-file",
+                "redis.pem",
+                "--tls-key-file",
+                "redis.key",
+            ])
+            .args(["--tls-ca-cert-file", "ca.pem", "--dir"])
+            .arg(&dir)
+            .current_dir(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server is installed");
+        server.child = Some(child);
+        let ca = dir.join("ca.pem");
+        eventually_within("the TLS Redis to answer", WAIT, || {
+            let (port, ca) = (port.clone(), ca.clone());
+            async move {
+                Command::new("redis-cli")
+                    .args(["--tls", "--cacert"])
+                    .arg(&ca)
+                    .args(["-h", "localhost", "-p", &port, "ping"])
+                    .output()
+                    .await
+                    .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("PONG"))
+            }
+        })
+        .await;
+        Self { server, ca }
+    }
+
+    /// `rediss://localhost:<port>`.
+    pub fn url(&self) -> String {
+        format!("rediss://localhost:{}", self.server.port)
+    }
+
+    /// The CA certificate, for `SSL_CERT_FILE`.
+    pub fn ca_file(&self) -> &Path {
+        &self.ca
+    }
+}
+
 /// A Redis behind one Sentinel that monitors it as `mymaster`.
 #[derive(Debug)]
 pub struct RedisSentinel {

@@ -672,3 +672,60 @@ async fn replicas_ride_out_a_redis_outage() {
         }
     }
 }
+
+/// `rediss://`: a server reaches a Redis that speaks only TLS, trusting its CA through
+/// `SSL_CERT_FILE`, and uses it for coordination (`/ready` and the bus's gauge say so).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn coordination_works_over_tls() {
+    let redis = hearth_testkit::deployment::RedisTls::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data").display().to_string();
+    let ca = redis.ca_file().display().to_string();
+    let env = [
+        ("HOST", "127.0.0.1".to_owned()),
+        ("PORT", "0".to_owned()),
+        ("DATA_DIR", data),
+        ("REDIS_URL", redis.url()),
+        ("SSL_CERT_FILE", ca),
+    ]
+    .map(|(k, v)| (k.to_owned(), v));
+    let mut server = hearth_testkit::deployment::Process::spawn(
+        env!("CARGO_BIN_EXE_hearth").as_ref(),
+        &["serve"],
+        &env,
+        dir.path(),
+    );
+    let base = server.base_url().await;
+    let http = hearth_testkit::http_client();
+    let ready: Value = http
+        .get(format!("{base}/ready"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ready["checks"]["coordination"], "ok", "{ready}");
+    let metrics = http
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("hearth_coordination_connected 1"),
+        "{metrics}"
+    );
+    // Sign-ups and their events cross the TLS connection like any other.
+    let user = Client::sign_up(&base, "tls@example.org").await;
+    let mut socket = user.socket(&base, None).await;
+    let hello = next_event(&mut socket).await.unwrap();
+    assert_eq!(hello["type"], "hello");
+    assert!(
+        hello["last_event_id"].is_u64(),
+        "the replay log answered over TLS: {hello}"
+    );
+    server.kill().await;
+}
