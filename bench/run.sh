@@ -7,19 +7,10 @@ cd "$(dirname "$0")/.."
 . scripts/env.sh
 cargo build --release --locked -p hearth -p hearth-bench -p hearth-fakes
 
-# S3 for the files scenario. s3.sh prints `started` only when it launched SeaweedFS itself: then stop
-# it when this run ends, however it ends; one that was already up is left alone. (Assigned first, so
-# that set -e stops the run when s3.sh fails.)
-# PostgreSQL with pgvector (scripts/pgvector.sh) likewise, for the knowledge and replicas scenarios.
-started=()
-cleanup() {
-  for service in "${started[@]}"; do scripts/"$service".sh stop || true; done
-}
-trap cleanup EXIT
-for service in s3 pgvector; do
-  outcome=$(scripts/"$service".sh start)
-  if [ "$outcome" = started ]; then started+=("$service"); fi
-done
+# S3 for the files scenario, PostgreSQL with pgvector for the knowledge and replicas scenarios; those
+# this run starts are stopped when it ends (scripts/start-services.sh).
+. scripts/start-services.sh
+start_services s3 pgvector
 export HEARTH_TEST_PGVECTOR_URL="${HEARTH_TEST_PGVECTOR_URL:-postgres://postgres@127.0.0.1:55432/postgres}"
 # The reference system (Open WebUI), for the `reference` scenario (and `all`) unless --only-hearth.
 case " $* " in

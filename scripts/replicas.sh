@@ -7,14 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
 cargo build -q -p hearth -p hearth-testkit --example replicas
-started=()
-cleanup() {
-  for service in "${started[@]}"; do scripts/"$service".sh stop || true; done
-}
-trap cleanup EXIT
-for service in s3 pgvector; do
-  outcome=$(scripts/"$service".sh start)
-  if [ "$outcome" = started ]; then started+=("$service"); fi
-done
+. scripts/start-services.sh
+start_services s3 pgvector
 export HEARTH_TEST_PGVECTOR_URL="${HEARTH_TEST_PGVECTOR_URL:-postgres://postgres@127.0.0.1:55432/postgres}"
 "$CARGO_TARGET_DIR/debug/examples/replicas" "$CARGO_TARGET_DIR/debug/hearth"

@@ -9,18 +9,9 @@ cd "$(dirname "$0")/.."
 scripts/services.sh
 
 # Services the tests talk to beyond the databases: S3 (SeaweedFS), PostgreSQL with pgvector, Chroma
-# and an Apache Tika peer. Each script prints `started` only when it launched the service itself:
-# those are stopped when this run ends, however it ends; services already up are left alone.
-# (Each is assigned first, so that set -e stops the run when a script fails.)
-started=()
-cleanup() {
-  for service in "${started[@]}"; do scripts/"$service".sh stop || true; done
-}
-trap cleanup EXIT
-for service in s3 pgvector chroma tika; do
-  outcome=$(scripts/"$service".sh start)
-  if [ "$outcome" = started ]; then started+=("$service"); fi
-done
+# and an Apache Tika peer; those this run starts are stopped when it ends (scripts/start-services.sh).
+. scripts/start-services.sh
+start_services s3 pgvector chroma tika
 export HEARTH_TEST_PGVECTOR_URL="${HEARTH_TEST_PGVECTOR_URL:-postgres://postgres@127.0.0.1:55432/postgres}"
 export HEARTH_TEST_CHROMA="${HEARTH_TEST_CHROMA:-127.0.0.1:8011}"
 export HEARTH_TEST_TIKA_URL="${HEARTH_TEST_TIKA_URL:-http://127.0.0.1:9998}"

@@ -69,7 +69,7 @@ impl Server {
         args: &[String],
     ) -> Result<Self> {
         let data = tempfile::tempdir()?;
-        let port = free_port()?;
+        let port = hearth_testkit::deployment::free_port();
         let addr = format!("127.0.0.1:{port}");
         let mut command = Command::new(binary.path()?);
         // Embedded defaults, as a user runs them (LOG_LEVEL=info included); only the address is set.
@@ -188,12 +188,6 @@ async fn wait_for(addr: &str, path: &str, started: Instant) -> Result<Duration> 
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     bail!("{addr}{path} did not answer 200 within 180 s")
-}
-
-fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
 }
 
 /// Signs up the first user (the same request on Hearth and on Open WebUI) and returns their

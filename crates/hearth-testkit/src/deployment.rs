@@ -358,20 +358,26 @@ async fn ping(port: u16) -> bool {
 /// A running `hearth` process whose output lines are collected.
 #[derive(Debug)]
 pub struct Process {
-    child: Child,
+    /// The process itself, for waiting on it or signalling it.
+    pub child: Child,
     lines: mpsc::UnboundedReceiver<String>,
     log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Process {
     /// Starts `binary` with `args` and exactly the environment `env`.
-    pub fn spawn(binary: &Path, args: &[&str], env: &[(String, String)], dir: &Path) -> Self {
+    pub fn spawn<K: AsRef<str>, V: AsRef<str>>(
+        binary: &Path,
+        args: &[&str],
+        env: &[(K, V)],
+        dir: &Path,
+    ) -> Self {
         let mut command = Command::new(binary);
         command
             .args(args)
             .current_dir(dir)
             .env_clear()
-            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .envs(env.iter().map(|(k, v)| (k.as_ref(), v.as_ref())))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -428,6 +434,24 @@ impl Process {
     /// Everything the process printed so far.
     pub fn output(&self) -> String {
         self.log.lock().expect("log lock").join("\n")
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("running")
+    }
+
+    /// SIGTERM, and waits (at most [`WAIT`]) for it to exit.
+    pub async fn terminate(&mut self) -> std::process::ExitStatus {
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+        tokio::time::timeout(WAIT, self.child.wait())
+            .await
+            .expect("exits after SIGTERM")
+            .expect("waits")
     }
 
     /// Whether the process is still running.

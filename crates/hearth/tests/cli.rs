@@ -64,7 +64,7 @@ async fn three_servers_started_together_migrate_once(backend: Backend) {
             .unwrap();
         assert_eq!(ready.status(), 200, "{}", server.output());
     }
-    let outputs: Vec<String> = servers.iter().map(Hearth::output).collect();
+    let outputs: Vec<String> = servers.iter().map(|s| s.output()).collect();
     let migrated = outputs
         .iter()
         .filter(|o| o.contains(&applied_all()))

@@ -3,13 +3,12 @@
 
 use std::path::Path;
 use std::process::{ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use hearth_testkit::deployment::Process;
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{Child, Command};
-use tokio::sync::mpsc;
+use tokio::io::AsyncWriteExt;
+use tokio::process::Command;
 
 pub const KEY: &str = "cli-test-secret-key-0123456789-abcdefghij";
 
@@ -22,12 +21,9 @@ pub fn applied_all() -> String {
 }
 pub const WAIT: Duration = Duration::from_secs(30);
 
-/// A running `hearth` process whose stdout and stderr lines are collected.
-pub struct Hearth {
-    pub child: Child,
-    lines: mpsc::UnboundedReceiver<String>,
-    log: Arc<Mutex<Vec<String>>>,
-}
+/// A running `hearth` process whose stdout and stderr lines are collected (the harness's own
+/// [`Process`], started from this package's binary).
+pub struct Hearth(Process);
 
 pub fn command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hearth"));
@@ -44,82 +40,26 @@ pub fn command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
 
 impl Hearth {
     pub fn spawn(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Self {
-        let mut child = command(dir, args, env)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("hearth starts");
-        let (tx, lines) = mpsc::unbounded_channel();
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let stdout = child.stdout.take().unwrap();
-        let stderr = child.stderr.take().unwrap();
-        for stream in [
-            Box::new(stdout) as Box<dyn tokio::io::AsyncRead + Unpin + Send>,
-            Box::new(stderr),
-        ] {
-            let (tx, log) = (tx.clone(), log.clone());
-            tokio::spawn(async move {
-                let mut reader = BufReader::new(stream).lines();
-                while let Ok(Some(line)) = reader.next_line().await {
-                    log.lock().unwrap().push(line.clone());
-                    let _ = tx.send(line);
-                }
-            });
-        }
-        Self { child, lines, log }
+        Self(Process::spawn(
+            env!("CARGO_BIN_EXE_hearth").as_ref(),
+            args,
+            env,
+            dir,
+        ))
     }
+}
 
-    /// Waits for a line containing `needle` and returns it.
-    pub async fn wait_for(&mut self, needle: &str) -> String {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
-            let line = tokio::time::timeout_at(deadline, self.lines.recv())
-                .await
-                .unwrap_or_else(|_| {
-                    panic!("no line containing {needle:?}; output:\n{}", self.output())
-                })
-                .unwrap_or_else(|| {
-                    panic!(
-                        "hearth exited before printing {needle:?}; output:\n{}",
-                        self.output()
-                    )
-                });
-            if line.contains(needle) {
-                return line;
-            }
-        }
+impl std::ops::Deref for Hearth {
+    type Target = Process;
+
+    fn deref(&self) -> &Process {
+        &self.0
     }
+}
 
-    /// Waits for the "listening" line and returns the base URL.
-    pub async fn base_url(&mut self) -> String {
-        let line = self.wait_for("listening").await;
-        let start = line.find("http://").expect("an address");
-        line[start..]
-            .split(|c: char| c.is_whitespace() || c == '"')
-            .next()
-            .unwrap()
-            .to_owned()
-    }
-
-    pub fn output(&self) -> String {
-        self.log.lock().unwrap().join("\n")
-    }
-
-    pub fn pid(&self) -> u32 {
-        self.child.id().expect("running")
-    }
-
-    pub async fn terminate(&mut self) -> ExitStatus {
-        let status = std::process::Command::new("kill")
-            .args(["-TERM", &self.pid().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        tokio::time::timeout(WAIT, self.child.wait())
-            .await
-            .expect("exits after SIGTERM")
-            .unwrap()
+impl std::ops::DerefMut for Hearth {
+    fn deref_mut(&mut self) -> &mut Process {
+        &mut self.0
     }
 }
 
