@@ -10,6 +10,7 @@ mod load;
 mod reference;
 mod secret;
 pub mod sections;
+mod tunable;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ pub use duration::HumanDuration;
 pub use reference::reference_markdown;
 pub use secret::Secret;
 pub use sections::*;
+pub use tunable::{TUNABLES, TunableGroup, TunableSetting};
 pub use validate::Warning;
 
 /// Environment variable naming an optional TOML file of settings (flat `NAME = value` pairs).
@@ -36,6 +38,8 @@ pub struct Settings {
     pub security: SecuritySettings,
     pub jobs: JobSettings,
     pub observability: ObservabilitySettings,
+    /// Names the environment or the config file set; administrators cannot change those.
+    fixed: std::collections::BTreeSet<String>,
 }
 
 /// A configuration that cannot be used; the message is one line that says what to change.
@@ -103,6 +107,7 @@ impl Settings {
         }
         raw.overlay_env(env, &known);
         Ok(Self {
+            fixed: raw.names(),
             core: raw.section()?,
             database: raw.section()?,
             redis: raw.section()?,

@@ -70,6 +70,11 @@ impl RawValues {
         }
     }
 
+    /// Every name that has a value.
+    pub(crate) fn names(&self) -> std::collections::BTreeSet<String> {
+        self.values.keys().cloned().collect()
+    }
+
     /// Names present in the values that no section declares (typos in the config file).
     pub(crate) fn unknown_names(&self, known: &dyn Fn(&str) -> bool) -> Vec<String> {
         self.values

@@ -79,7 +79,7 @@ pub fn reference_markdown() -> String {
 }
 
 /// schemars splits a doc comment into `title` and `description` at the first blank line; join them.
-fn description(value: &Value) -> String {
+pub(crate) fn description(value: &Value) -> String {
     let part = |key: &str| {
         value
             .get(key)
@@ -95,9 +95,10 @@ fn description(value: &Value) -> String {
     text.replace('\n', " ")
 }
 
-fn type_label(property: &Value, root: &Schema) -> String {
+/// The values a property may take when it is an enum (also inside `Option`).
+pub(crate) fn choices(property: &Value, root: &Schema) -> Option<Vec<String>> {
     let resolved = load::resolve(property, root);
-    let variants = enum_values(resolved).or_else(|| {
+    enum_values(resolved).or_else(|| {
         ["anyOf", "oneOf"].iter().find_map(|key| {
             resolved
                 .get(*key)?
@@ -105,8 +106,12 @@ fn type_label(property: &Value, root: &Schema) -> String {
                 .iter()
                 .find_map(|o| enum_values(load::resolve(o, root)))
         })
-    });
-    if let Some(variants) = variants {
+    })
+}
+
+fn type_label(property: &Value, root: &Schema) -> String {
+    let resolved = load::resolve(property, root);
+    if let Some(variants) = choices(property, root) {
         return format!(
             "one of {}",
             variants

@@ -22,6 +22,37 @@ impl fmt::Display for Warning {
 }
 
 impl Settings {
+    /// What is wrong with the settings an administrator may also change while Hearth runs
+    /// ([`crate::TUNABLES`]); checked at start and on every change.
+    pub(crate) fn tunable_problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let (security, rag) = (&self.security, &self.rag);
+        if security.file_max_size == Some(0) {
+            problems
+                .push("FILE_MAX_SIZE=0 would refuse every upload; unset it for no limit".into());
+        }
+        if security.file_max_count == Some(0) {
+            problems
+                .push("FILE_MAX_COUNT=0 would refuse every upload; unset it for no limit".into());
+        }
+        if !(0.0..=10.0).contains(&rag.rag_hybrid_bm25_weight) {
+            problems.push(format!(
+                "RAG_HYBRID_BM25_WEIGHT must be between 0 and 10, not {}",
+                rag.rag_hybrid_bm25_weight
+            ));
+        }
+        if rag.chunk_size == 0 || rag.chunk_overlap >= rag.chunk_size {
+            problems.push(format!(
+                "CHUNK_OVERLAP ({}) must be smaller than CHUNK_SIZE ({}), which must be positive",
+                rag.chunk_overlap, rag.chunk_size
+            ));
+        }
+        if rag.rag_top_k == 0 {
+            problems.push("RAG_TOP_K must be at least 1".into());
+        }
+        problems
+    }
+
     /// Refuses combinations that cannot work or that the deployment guides name as anti-patterns and
     /// that can be detected reliably; returns warnings for the ones that cannot.
     pub fn validate(&self) -> Result<Vec<Warning>, ConfigError> {
@@ -165,12 +196,8 @@ impl Settings {
         if storage.file_upload_expiry.0.as_secs() < 60 {
             refuse("FILE_UPLOAD_EXPIRY must be at least 1m: clients need time to resume".into());
         }
-        let security = &self.security;
-        if security.file_max_size == Some(0) {
-            refuse("FILE_MAX_SIZE=0 would refuse every upload; unset it for no limit".into());
-        }
-        if security.file_max_count == Some(0) {
-            refuse("FILE_MAX_COUNT=0 would refuse every upload; unset it for no limit".into());
+        for problem in self.tunable_problems() {
+            refuse(problem);
         }
 
         let rag = &self.rag;
@@ -193,18 +220,6 @@ impl Settings {
             && rag.rag_openai_api_base_url.is_none()
         {
             refuse("RAG_EMBEDDING_ENGINE=openai needs RAG_OPENAI_API_BASE_URL".into());
-        }
-        if !(0.0..=10.0).contains(&rag.rag_hybrid_bm25_weight) {
-            refuse(format!(
-                "RAG_HYBRID_BM25_WEIGHT must be between 0 and 10, not {}",
-                rag.rag_hybrid_bm25_weight
-            ));
-        }
-        if rag.chunk_size == 0 || rag.chunk_overlap >= rag.chunk_size {
-            refuse(format!(
-                "CHUNK_OVERLAP ({}) must be smaller than CHUNK_SIZE ({}), which must be positive",
-                rag.chunk_overlap, rag.chunk_size
-            ));
         }
         if let Some(library) = &rag.rag_embedding_onnx_runtime
             && !library.is_file()

@@ -12,6 +12,7 @@
 //! - Every write transaction starts with a write, so no transaction has to upgrade a read lock.
 
 mod accounts;
+mod admin_settings;
 mod api_keys;
 pub mod backup;
 mod chats;

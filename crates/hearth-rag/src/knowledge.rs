@@ -6,7 +6,7 @@
 //! a knowledge base is a list of files, so a file in several knowledge bases is embedded once.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use bytes::Bytes;
 use futures::TryStreamExt;
@@ -50,8 +50,27 @@ struct Inner {
     extractor: Arc<dyn Extractor>,
     embedder: Arc<dyn Embedder>,
     vectors: Arc<dyn VectorIndex>,
+    /// Replaced whole when an administrator changes chunking or fusion ([`Knowledge::retune`]).
+    tuning: RwLock<Arc<Tuning>>,
+}
+
+/// The settings ingestion and retrieval read on every use (the rest is fixed at start).
+#[derive(Debug)]
+struct Tuning {
     chunker: Chunker,
-    settings: RagSettings,
+    bm25_weight: f32,
+}
+
+impl Tuning {
+    fn from_settings(settings: &RagSettings) -> Self {
+        Self {
+            chunker: Chunker::new(
+                settings.chunk_size as usize,
+                settings.chunk_overlap as usize,
+            ),
+            bm25_weight: settings.rag_hybrid_bm25_weight,
+        }
+    }
 }
 
 /// A passage found for a question, with what a citation shows.
@@ -91,10 +110,6 @@ impl Knowledge {
         vectors: Arc<dyn VectorIndex>,
         settings: RagSettings,
     ) -> Self {
-        let chunker = Chunker::new(
-            settings.chunk_size as usize,
-            settings.chunk_overlap as usize,
-        );
         Self {
             inner: Arc::new(Inner {
                 store,
@@ -104,8 +119,7 @@ impl Knowledge {
                 extractor,
                 embedder,
                 vectors,
-                chunker,
-                settings,
+                tuning: RwLock::new(Arc::new(Tuning::from_settings(&settings))),
             }),
         }
     }
@@ -122,8 +136,22 @@ impl Knowledge {
         &self.inner.embedder
     }
 
-    pub fn settings(&self) -> &RagSettings {
-        &self.inner.settings
+    /// Puts new chunking and fusion settings in force for the documents and questions that
+    /// come next (documents already indexed keep their passages until re-indexed).
+    pub fn retune(&self, settings: &RagSettings) {
+        *self
+            .inner
+            .tuning
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Arc::new(Tuning::from_settings(settings));
+    }
+
+    fn tuning(&self) -> Arc<Tuning> {
+        self.inner
+            .tuning
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// The vector collection of a tenant's passages under the current embedding model.
@@ -248,7 +276,7 @@ impl Knowledge {
             })
             .await
             .map_err(document_or_service)?;
-        let passages = inner.chunker.passages(&document, markdown);
+        let passages = self.tuning().chunker.passages(&document, markdown);
         if passages.is_empty() {
             return Err(RagError::Document(
                 "the document has no text to index".into(),
@@ -402,12 +430,7 @@ impl Knowledge {
             Vec::new()
         };
         let fused = if hybrid {
-            fusion::hybrid(
-                &vector_ranked,
-                &text_ranked,
-                inner.settings.rag_hybrid_bm25_weight,
-                k,
-            )
+            fusion::hybrid(&vector_ranked, &text_ranked, self.tuning().bm25_weight, k)
         } else {
             vector_ranked.iter().take(k).cloned().collect()
         };

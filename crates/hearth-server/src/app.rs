@@ -39,6 +39,7 @@ use crate::metrics::Metrics;
 use crate::shared::SessionCache;
 use crate::shared::rate_limit::RateLimiter;
 use crate::state::Lifecycle;
+use crate::tunables::Tunables;
 use crate::{ApiError, AppState, routes};
 
 /// How often expired sessions are deleted.
@@ -83,6 +84,9 @@ pub struct BuildOptions {
     /// parsed in resource-limited child processes. Without one they are parsed in-process on a
     /// guarded thread (for tests and embedding).
     pub extraction_helper: Option<std::path::PathBuf>,
+    /// The web UI, served on every path the API does not claim (the binary embeds it; tests and
+    /// embedders may go without).
+    pub web_ui: Option<Router>,
 }
 
 /// What a process is for.
@@ -154,6 +158,7 @@ impl Application {
                 return Err(StartError::SchemaBehind(pending.len()));
             }
         }
+        let web_ui = options.web_ui.clone();
         let state = build_state(settings, store, options).await?;
         let addr = format!("{}:{}", state.settings.core.host, state.settings.core.port);
         let listener = bind(&addr)
@@ -161,7 +166,7 @@ impl Application {
             .map_err(|source| StartError::Bind { addr, source })?;
         let (router, run_workers) = match role {
             Role::Serve => (
-                routes::router(state.clone()),
+                routes::router_with_ui(state.clone(), web_ui),
                 state.settings.core.hearth_inline_worker,
             ),
             Role::Worker => (routes::probe_router(state.clone()), true),
@@ -362,7 +367,16 @@ async fn build_state(
         settings.security.auth_session_cache_ttl,
     )));
     let models = Arc::new(models);
-    crate::shared::listen(&bus, &sessions, &models)
+    let settings = Arc::new(settings);
+    let tunables = Arc::new(Tunables::new(
+        settings.clone(),
+        store.clone(),
+        drive.clone(),
+        knowledge.clone(),
+    ));
+    tunables.reload().await?;
+    tunables.keep_fresh();
+    crate::shared::listen(&bus, &sessions, &models, &tunables)
         .await
         .map_err(|e| StartError::Coordination(e.to_string()))?;
     let rate_limiter = RateLimiter::new(&settings, bus.clone(), metrics.clone());
@@ -375,7 +389,8 @@ async fn build_state(
         bus,
         tokens: Arc::new(TokenService::new(&secret, settings.core.jwt_expires_in.0)),
         passwords: PasswordHasher::new(cores),
-        settings: Arc::new(settings),
+        settings,
+        tunables,
         store,
         metrics,
         activity,

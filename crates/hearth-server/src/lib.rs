@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod routes;
 pub mod shared;
 pub mod state;
+pub mod tunables;
 
 pub use app::{Application, StartError, check_supported};
 pub use error::ApiError;

@@ -17,11 +17,15 @@ use crate::llm::ModelDirectory;
 use crate::metrics::Metrics;
 use crate::shared::SessionCache;
 use crate::shared::rate_limit::RateLimiter;
+use crate::tunables::Tunables;
 
 /// Shared by every request; cloning is cheap.
 #[derive(Clone, Debug)]
 pub struct AppState {
+    /// The settings this process started with. Those administrators may change (retrieval, upload
+    /// limits, sign-up) are read from `tunables` instead.
     pub settings: Arc<Settings>,
+    pub tunables: Arc<Tunables>,
     pub store: Store,
     pub tokens: Arc<TokenService>,
     pub passwords: PasswordHasher,

@@ -11,7 +11,7 @@
 use std::collections::VecDeque;
 use std::fmt::Display;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -96,7 +96,8 @@ pub struct NewFile {
 pub struct Drive {
     pub(crate) store: Store,
     pub(crate) blobs: Arc<dyn BlobStore>,
-    limits: Arc<Limits>,
+    /// Replaced whole when an administrator changes a limit ([`Drive::set_limits`]).
+    limits: Arc<RwLock<Arc<Limits>>>,
     chunk_size: u32,
     pub(crate) metrics: DriveMetrics,
 }
@@ -107,7 +108,7 @@ impl Drive {
         Self {
             store,
             blobs,
-            limits: Arc::new(limits),
+            limits: Arc::new(RwLock::new(Arc::new(limits))),
             chunk_size: CHUNK_SIZE,
             metrics: DriveMetrics::default(),
         }
@@ -120,8 +121,16 @@ impl Drive {
     }
 
     /// The limits in force.
-    pub fn limits(&self) -> &Limits {
-        &self.limits
+    pub fn limits(&self) -> Arc<Limits> {
+        self.limits
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Puts new limits in force for uploads that start from now on (every clone of this drive).
+    pub fn set_limits(&self, limits: Limits) {
+        *self.limits.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(limits);
     }
 
     /// The blob store (for `/ready`).
@@ -131,7 +140,7 @@ impl Drive {
 
     /// Refuses a size over `FILE_MAX_SIZE`.
     pub fn check_size(&self, size: u64) -> Result<(), DriveError> {
-        match self.limits.max_size {
+        match self.limits().max_size {
             Some(max) if size > max => Err(DriveError::TooLarge(format!(
                 "the file is larger than FILE_MAX_SIZE ({} MB)",
                 max / MIB
@@ -142,7 +151,7 @@ impl Drive {
 
     /// Refuses more files in one request than `FILE_MAX_COUNT`.
     pub fn check_count(&self, count: usize) -> Result<(), DriveError> {
-        match self.limits.max_count {
+        match self.limits().max_count {
             Some(max) if count > max as usize => Err(DriveError::Invalid(format!(
                 "at most {max} files may be uploaded at once (FILE_MAX_COUNT)"
             ))),
@@ -157,8 +166,9 @@ impl Drive {
         owner: Owner,
         new: NewFile,
     ) -> Result<StoredFile, DriveError> {
+        let limits = self.limits();
         let filename = sanitize_filename(&new.filename)?;
-        check_extension(&filename, &self.limits.allowed_extensions)?;
+        check_extension(&filename, &limits.allowed_extensions)?;
         if let Some(length) = new.length {
             if length == 0 {
                 return Err(empty_file());
@@ -167,7 +177,7 @@ impl Drive {
         }
         let now = unix_now();
         let expiry = if new.length.is_some() {
-            self.limits.upload_expiry_secs
+            limits.upload_expiry_secs
         } else {
             FORM_UPLOAD_IDLE_SECS
         };
@@ -181,7 +191,7 @@ impl Drive {
             upload_metadata: new.metadata,
             chunk_size: self.chunk_size,
             expires_at: now.saturating_add(expiry),
-            default_quota: self.limits.default_quota,
+            default_quota: limits.default_quota,
         };
         self.store
             .create_upload(upload, now)
@@ -790,7 +800,7 @@ impl<'a> Writer<'a> {
             } else {
                 0
             },
-            default_quota: self.drive.limits.default_quota,
+            default_quota: self.drive.limits().default_quota,
             expires_at: self
                 .reserve_as_we_go
                 .then(|| unix_now() + FORM_UPLOAD_IDLE_SECS),

@@ -326,6 +326,7 @@ fn build_options() -> hearth_server::app::BuildOptions {
         .ok();
     hearth_server::app::BuildOptions {
         extraction_helper: helper,
+        web_ui: Some(hearth_web::router()),
     }
 }
 

@@ -2,6 +2,7 @@
 // The derive macros generate `pub` items that are only reachable inside this crate.
 #![allow(unreachable_pub, missing_debug_implementations)]
 
+pub(crate) mod admin_setting;
 pub(crate) mod api_key;
 pub(crate) mod avatar;
 pub(crate) mod blob_chunk;

@@ -10,6 +10,7 @@ mod m20261122_000003_jobs;
 mod m20261201_000004_drive;
 mod m20261202_000005_knowledge;
 mod m20261202_000006_streaming_answers;
+mod m20261202_000007_admin_settings;
 
 use sea_orm_migration::prelude::*;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_drive::Migration),
             Box::new(m20261202_000005_knowledge::Migration),
             Box::new(m20261202_000006_streaming_answers::Migration),
+            Box::new(m20261202_000007_admin_settings::Migration),
         ]
     }
 

@@ -15,6 +15,10 @@ struct Args {
     /// Pieces per answer.
     #[arg(long, default_value_t = 32)]
     tokens: usize,
+    /// Answer with this file's text instead, one piece per word (keeping its spacing), so a browser
+    /// test can stream Markdown with a code block.
+    #[arg(long)]
+    reply_file: Option<std::path::PathBuf>,
     /// Milliseconds before the first piece.
     #[arg(long, default_value_t = 0)]
     first_token_delay_ms: u64,
@@ -32,8 +36,12 @@ struct Args {
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let args = Args::parse();
+    let reply = match &args.reply_file {
+        Some(path) => words(&std::fs::read_to_string(path)?),
+        None => tokens(args.tokens),
+    };
     let config = FakeConfig {
-        reply: tokens(args.tokens),
+        reply,
         first_token_delay: Duration::from_millis(args.first_token_delay_ms),
         token_delay: Duration::from_millis(args.token_delay_ms),
         stamp: args.stamp,
@@ -47,4 +55,36 @@ async fn main() -> std::io::Result<()> {
     }
     std::future::pending::<()>().await;
     Ok(())
+}
+
+/// `text` in pieces that each end after a run of whitespace, so the pieces concatenate to `text`.
+fn words(text: &str) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut piece = String::new();
+    let mut in_space = false;
+    for c in text.chars() {
+        if in_space && !c.is_whitespace() {
+            pieces.push(std::mem::take(&mut piece));
+        }
+        in_space = c.is_whitespace();
+        piece.push(c);
+    }
+    if !piece.is_empty() {
+        pieces.push(piece);
+    }
+    pieces
+}
+
+#[cfg(test)]
+mod tests {
+    use super::words;
+
+    #[test]
+    fn words_concatenate_to_the_text() {
+        let text = "# Title\n\n```rust\nfn main() {}\n```\n";
+        let pieces = words(text);
+        assert_eq!(pieces.concat(), text);
+        assert_eq!(pieces[0], "# ");
+        assert!(pieces.len() > 4);
+    }
 }

@@ -203,7 +203,7 @@ impl Exchange {
             }
             // The client's stream ends here; the title comes afterwards.
             drop(tx);
-            if self.untitled && state.settings.models.enable_title_generation {
+            if self.untitled && state.tunables.current().models.enable_title_generation {
                 title::generate(
                     &state,
                     &self.user,

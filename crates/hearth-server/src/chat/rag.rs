@@ -91,7 +91,8 @@ pub(super) async fn sources(
         return Ok(Vec::new());
     };
     let question = content_text(&question["content"]);
-    let rag = &state.settings.rag;
+    let settings = state.tunables.current();
+    let rag = &settings.rag;
     let found = state
         .knowledge
         .retrieve(

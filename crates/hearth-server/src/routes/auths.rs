@@ -165,7 +165,8 @@ async fn signup(
     headers: HeaderMap,
     ApiJson(form): ApiJson<SignupForm>,
 ) -> Result<Json<SessionResponse>, ApiError> {
-    let security = &state.settings.security;
+    let settings = state.tunables.current();
+    let security = &settings.security;
     let tenant_id = TenantId::DEFAULT;
     // With sign-up disabled only the very first account may be created. Two racing first sign-ups
     // both pass this check; the store still makes exactly one of them admin and the other pending.

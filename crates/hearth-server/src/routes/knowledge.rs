@@ -641,14 +641,13 @@ async fn query(
             "give collection_names or file_ids to search".into(),
         ));
     }
-    let k = body.k.unwrap_or(state.settings.rag.rag_top_k as usize);
+    let settings = state.tunables.current();
+    let k = body.k.unwrap_or(settings.rag.rag_top_k as usize);
     if !(1..=MAX_K).contains(&k) {
         return Err(ApiError::Unprocessable(format!("k: must be 1 to {MAX_K}")));
     }
     let files = searchable_files(&state, &user, &body.collection_names, &body.file_ids).await?;
-    let hybrid = body
-        .hybrid
-        .unwrap_or(state.settings.rag.enable_rag_hybrid_search);
+    let hybrid = body.hybrid.unwrap_or(settings.rag.enable_rag_hybrid_search);
     let results = state
         .knowledge
         .retrieve(user.tenant_id, &files, &body.query, k, hybrid)

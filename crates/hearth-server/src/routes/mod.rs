@@ -4,6 +4,7 @@
 mod auths;
 mod chats;
 mod completions;
+mod configs;
 mod connections;
 mod files;
 mod groups;
@@ -50,6 +51,7 @@ use crate::{ApiError, AppState, metrics};
         (name = "tus", description = "Resumable uploads (tus 1.0: creation, creation-with-upload, termination, checksum, expiration)"),
         (name = "realtime", description = "The WebSocket of a user's events"),
         (name = "knowledge", description = "Knowledge bases, file ingestion and retrieval"),
+        (name = "configs", description = "What the web UI reads before sign-in, and settings administrators change while Hearth runs"),
     )
 )]
 struct ApiDoc;
@@ -86,6 +88,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(connections::routes())
         .merge(models::routes())
         .merge(completions::routes())
+        .merge(configs::routes())
         .merge(chats::routes())
         .merge(jobs::routes())
         .merge(files::routes())
@@ -96,6 +99,12 @@ fn routes() -> OpenApiRouter<AppState> {
 
 /// The application's router with its state.
 pub fn router(state: AppState) -> Router {
+    router_with_ui(state, None)
+}
+
+/// The application's router, with `ui` answering every path outside the API (`/api/…`, `/v1/…`,
+/// the probes), whose unknown paths stay JSON 404s.
+pub fn router_with_ui(state: AppState, ui: Option<Router>) -> Router {
     let (router, openapi) = routes().split_for_parts();
     let document: Arc<str> = serde_json::to_string(&openapi)
         .expect("the OpenAPI document serialises")
@@ -113,7 +122,7 @@ pub fn router(state: AppState) -> Router {
                 }
             }),
         )
-        .fallback(unknown_route)
+        .fallback(move |request: Request| fallback(ui.clone(), request))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(
             state.rate_limiter.clone(),
@@ -139,6 +148,26 @@ pub fn probe_router(state: AppState) -> Router {
             metrics::track,
         ))
         .with_state(state)
+}
+
+/// Paths the API owns: a miss there is a JSON 404, never the UI's page.
+fn is_api_path(path: &str) -> bool {
+    ["/api", "/v1", "/health", "/ready", "/metrics"]
+        .iter()
+        .any(|prefix| path == *prefix || path.starts_with(&format!("{prefix}/")))
+}
+
+async fn fallback(ui: Option<Router>, request: Request) -> axum::response::Response {
+    match ui {
+        Some(ui) if !is_api_path(request.uri().path()) => {
+            use tower::ServiceExt as _;
+            match ui.oneshot(request).await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            }
+        }
+        _ => unknown_route(request).await.into_response(),
+    }
 }
 
 async fn unknown_route(request: Request) -> ApiError {

@@ -11,7 +11,7 @@ pub mod presence;
 pub mod rate_limit;
 pub mod sessions;
 
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::StreamExt;
@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::llm::ModelDirectory;
+use crate::tunables::Tunables;
 pub use sessions::SessionCache;
 
 /// The bus channel announcements travel on.
@@ -38,11 +39,19 @@ pub enum Announcement {
     ModelSettingsChanged,
     /// Connections to model servers changed.
     ConnectionsChanged,
+    /// An administrator changed settings in the UI (retrieval, upload limits, sign-up).
+    SettingsChanged,
 }
 
 /// Applies `announcement` here, then tells the other replicas.
 pub async fn announce(state: &AppState, announcement: Announcement) {
-    apply(&state.sessions, &state.models, &announcement).await;
+    apply(
+        &state.sessions,
+        &state.models,
+        &state.tunables,
+        &announcement,
+    )
+    .await;
     tell_others(state, announcement).await;
 }
 
@@ -64,7 +73,12 @@ pub async fn publish(
     bus.publish(SYSTEM_CHANNEL, payload).await
 }
 
-async fn apply(sessions: &SessionCache, models: &ModelDirectory, announcement: &Announcement) {
+async fn apply(
+    sessions: &SessionCache,
+    models: &ModelDirectory,
+    tunables: &Tunables,
+    announcement: &Announcement,
+) {
     match announcement {
         Announcement::SessionRevoked { session } => sessions.forget_session(*session),
         Announcement::UserChanged { user } => sessions.forget_user(*user),
@@ -72,6 +86,11 @@ async fn apply(sessions: &SessionCache, models: &ModelDirectory, announcement: &
         Announcement::ConnectionsChanged => {
             if let Err(error) = models.reload().await {
                 tracing::warn!(%error, "could not re-read the connections another replica changed");
+            }
+        }
+        Announcement::SettingsChanged => {
+            if let Err(error) = tunables.reload().await {
+                tracing::warn!(%error, "could not re-read the settings another replica changed");
             }
         }
     }
@@ -83,17 +102,23 @@ pub async fn listen(
     bus: &Arc<dyn Coordinator>,
     sessions: &Arc<SessionCache>,
     models: &Arc<ModelDirectory>,
+    tunables: &Arc<Tunables>,
 ) -> Result<(), hearth_core::seams::SeamError> {
     let mut messages = bus.subscribe(SYSTEM_CHANNEL).await?;
-    let (sessions, models): (Weak<SessionCache>, Weak<ModelDirectory>) =
-        (Arc::downgrade(sessions), Arc::downgrade(models));
+    let (sessions, models, tunables) = (
+        Arc::downgrade(sessions),
+        Arc::downgrade(models),
+        Arc::downgrade(tunables),
+    );
     tokio::spawn(async move {
         while let Some(message) = messages.next().await {
-            let (Some(sessions), Some(models)) = (sessions.upgrade(), models.upgrade()) else {
+            let (Some(sessions), Some(models), Some(tunables)) =
+                (sessions.upgrade(), models.upgrade(), tunables.upgrade())
+            else {
                 return;
             };
             match serde_json::from_slice::<Announcement>(&message) {
-                Ok(announcement) => apply(&sessions, &models, &announcement).await,
+                Ok(announcement) => apply(&sessions, &models, &tunables, &announcement).await,
                 Err(error) => tracing::warn!(%error, "an unreadable announcement on the bus"),
             }
         }

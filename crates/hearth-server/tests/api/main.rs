@@ -7,6 +7,7 @@ mod bad_input;
 mod chats;
 mod completions;
 mod concurrency;
+mod configs;
 mod files;
 mod jobs;
 mod knowledge;
