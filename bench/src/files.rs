@@ -91,9 +91,6 @@ struct Measured {
 
 /// Runs the files scenario with a file of `file_mb` MiB on each store.
 pub(crate) async fn run(file_mb: u64, table: &mut Table) -> Result<()> {
-    // reqwest (here and inside object_store) has rustls without a bundled provider: install Hearth's
-    // one TLS stack (ring) before the first client is built, as the server does.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     if file_mb == 0 {
         bail!("--file-mb must be at least 1 (Hearth refuses empty files)");
     }

@@ -22,6 +22,7 @@
 //! Run it with `bench/run.sh` (which builds the release binaries first, and starts SeaweedFS).
 
 mod files;
+mod ingest;
 mod jobs;
 mod load;
 mod rag;
@@ -30,6 +31,7 @@ mod replicas;
 mod report;
 mod servers;
 mod streams;
+mod writers;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -67,6 +69,20 @@ struct Args {
     /// Size in MiB of the file uploaded and downloaded in the files scenario.
     #[arg(long, default_value_t = 1024)]
     file_mb: u64,
+    /// Concurrent streams measured beyond one in the reference scenario.
+    #[arg(long, value_delimiter = ',', default_value = "100,1000")]
+    stream_levels: Vec<usize>,
+    /// Streams held open at once in the reference scenario.
+    #[arg(long, default_value_t = 1_000)]
+    held_streams: usize,
+    /// Concurrent writers in the reference scenario, and seconds they write for.
+    #[arg(long, default_value_t = 200)]
+    writers: usize,
+    #[arg(long, default_value_t = 30)]
+    writing_secs: u64,
+    /// Sizes of the Markdown sets ingested in the reference scenario (a mixed-format set follows).
+    #[arg(long, value_delimiter = ',', default_value = "20,200")]
+    ingest_files: Vec<usize>,
     /// Directory for `latest.md` and `latest.json`.
     #[arg(long, default_value = "bench/results")]
     out: PathBuf,
@@ -114,6 +130,9 @@ impl Table {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> Result<()> {
+    // reqwest (here and inside object_store) has rustls without a bundled provider: install Hearth's
+    // one TLS stack (ring) before the first client is built, as the server does.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let args = Args::parse();
     let mut table = Table::default();
     if matches!(args.scenario, Scenario::Basics | Scenario::All) {
@@ -354,12 +373,14 @@ async fn streaming(args: &Args, table: &mut Table) -> Result<()> {
         path: "/v1/chat/completions".into(),
         bearer: Some(key.clone()),
         model: model.into(),
+        expect: None,
     };
     let direct = |server: &Server, model: &str| StreamTarget {
         addr: server.addr.clone(),
         path: "/v1/chat/completions".into(),
         bearer: None,
         model: model.into(),
+        expect: None,
     };
     let duration = Duration::from_secs(args.duration);
 
@@ -460,7 +481,15 @@ async fn streaming(args: &Args, table: &mut Table) -> Result<()> {
         .into_iter()
         .filter(|l| *l <= args.max_streams)
         .collect();
-    let held = streams::hold(&through("slow"), &levels, 100, duration, hearth.pid()?).await?;
+    let held = streams::hold(
+        &through("slow"),
+        &levels,
+        100,
+        duration,
+        hearth.pid()?,
+        true,
+    )
+    .await?;
     table.push(
         S,
         "Hearth RSS before holding streams",

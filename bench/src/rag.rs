@@ -42,11 +42,16 @@ fn home() -> String {
 }
 
 /// ONNX Runtime's library (`scripts/onnxruntime.sh`): `HEARTH_BENCH_ONNX_RUNTIME`.
-fn onnx_runtime() -> PathBuf {
+pub(crate) fn onnx_runtime_path() -> PathBuf {
     PathBuf::from(env(
         "HEARTH_BENCH_ONNX_RUNTIME",
         &format!("{}/.cache/hearth/onnxruntime/lib/libonnxruntime.so", home()),
     ))
+}
+
+/// ONNX Runtime's library when it is installed.
+pub(crate) fn onnx_runtime() -> Option<PathBuf> {
+    Some(onnx_runtime_path()).filter(|path| path.is_file())
 }
 
 pub(crate) async fn run(table: &mut Table) -> Result<()> {
@@ -57,7 +62,7 @@ pub(crate) async fn run(table: &mut Table) -> Result<()> {
     embedding(&model, table)?;
     vectors(table).await?;
     ingestion(&model, None, table).await?;
-    ingestion(&model, Some(onnx_runtime()), table).await?;
+    ingestion(&model, Some(onnx_runtime_path()), table).await?;
     Ok(())
 }
 
@@ -98,7 +103,7 @@ fn embedding(model: &std::path::Path, table: &mut Table) -> Result<()> {
         .map(str::to_owned)
         .collect();
     // Hearth's local engine on candle, then on ONNX Runtime (the model's onnx/model.onnx).
-    let onnx_runtime = onnx_runtime();
+    let onnx_runtime = onnx_runtime_path();
     for runtime in [None, Some(onnx_runtime.as_path())] {
         let engine =
             LocalEmbedder::load(model, "bench", 32, runtime).map_err(|e| anyhow::anyhow!("{e}"))?;

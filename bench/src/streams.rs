@@ -21,6 +21,9 @@ pub(crate) struct StreamTarget {
     pub(crate) path: String,
     pub(crate) bearer: Option<String>,
     pub(crate) model: String,
+    /// The whole text each stream must deliver; a stream that delivers anything else counts as
+    /// an error (so a fast, incomplete stream cannot win).
+    pub(crate) expect: Option<String>,
 }
 
 impl StreamTarget {
@@ -86,6 +89,7 @@ struct StreamOutcome {
     /// Microseconds from a stamped piece leaving the fake to its arrival here.
     chunk_latencies: Vec<u64>,
     complete: bool,
+    text: String,
 }
 
 /// Sends one streamed request and reads it to the end.
@@ -125,6 +129,7 @@ async fn stream_once(sender: &Sender, target: &StreamTarget) -> Result<StreamOut
                 continue;
             };
             outcome.first_token.get_or_insert_with(|| started.elapsed());
+            outcome.text.push_str(content);
             if let Some(sent) = content
                 .trim()
                 .strip_prefix('t')
@@ -148,6 +153,9 @@ fn fake_clock_micros() -> u128 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_micros())
 }
+
+/// Longest one measured stream may take before it counts as failed.
+const STREAM_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Measurements of a closed loop of streams.
 #[derive(Debug, Default)]
@@ -177,19 +185,33 @@ pub(crate) async fn closed_loop(
     for _ in 0..concurrency {
         let (target, remaining) = (target.clone(), remaining.clone());
         tasks.push(tokio::spawn(async move {
-            let sender = Sender::connect(&target.addr, false).await?;
+            let mut sender = Sender::connect(&target.addr, false).await?;
             let mut first = Vec::new();
             let mut chunks = Vec::new();
             let mut errors = 0u64;
             while Instant::now() < deadline
                 && remaining.fetch_sub(1, std::sync::atomic::Ordering::SeqCst) > 0
             {
-                match stream_once(&sender, &target).await {
-                    Ok(outcome) if outcome.complete => {
+                // A stream that stalls counts as an error instead of stalling the measurement.
+                let outcome = tokio::time::timeout(STREAM_TIMEOUT, stream_once(&sender, &target))
+                    .await
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("no end within {STREAM_TIMEOUT:?}")));
+                match outcome {
+                    Ok(outcome)
+                        if outcome.complete
+                            && target
+                                .expect
+                                .as_ref()
+                                .is_none_or(|text| *text == outcome.text) =>
+                    {
                         first.extend(outcome.first_token.map(|d| d.as_micros() as u64));
                         chunks.extend(outcome.chunk_latencies);
                     }
-                    _ => errors += 1,
+                    _ => {
+                        errors += 1;
+                        // The connection may be mid-answer; the next stream gets a fresh one.
+                        sender = Sender::connect(&target.addr, false).await?;
+                    }
                 }
             }
             anyhow::Ok((first, chunks, errors))
@@ -270,6 +292,7 @@ pub(crate) async fn hold(
     per_connection: usize,
     hold: Duration,
     pid: u32,
+    h2: bool,
 ) -> Result<HoldResult> {
     let mut senders: Vec<Sender> = Vec::new();
     let mut streams: Vec<tokio::task::JoinHandle<Result<()>>> = Vec::new();
@@ -283,7 +306,7 @@ pub(crate) async fn hold(
             let batch_end = (streams.len() + 250).min(level);
             while streams.len() < batch_end {
                 if streams.len() / per_connection >= senders.len() {
-                    senders.push(Sender::connect(&target.addr, true).await?);
+                    senders.push(Sender::connect(&target.addr, h2).await?);
                 }
                 let sender = senders[streams.len() / per_connection].clone();
                 let (target, tx) = (target.clone(), tx.clone());
