@@ -182,9 +182,12 @@ async fn measure(
         ("OPENAI_API_BASE_URLS", fakes.urls()),
         ("OPENAI_API_KEYS", "sk-fake;sk-fake;sk-fake".to_owned()),
         ("ENABLE_OPENAI_API", "true".to_owned()),
-        // The writers sign up and write at once, without an administrator approving them.
-        ("DEFAULT_USER_ROLE", "user".to_owned()),
     ];
+    // Open WebUI shows models to users only when access control is bypassed (or per-model grants
+    // are made); Hearth offers every model to every user unless an administrator restricts it.
+    if system == Binary::OpenWebUi {
+        env.push(("BYPASS_MODEL_ACCESS_CONTROL", "true".to_owned()));
+    }
     // Both embed with the same local MiniLM (the reference's is set where it starts); Hearth on
     // ONNX Runtime when its library is there (one setting), as the reference runs on PyTorch.
     if system == Binary::Hearth {
@@ -290,7 +293,7 @@ async fn measure(
     let streams = measure_streams(args, &api, Some(&token), Some(server.pid()?)).await?;
     eprintln!("{system:?}: streams measured");
     let writing = Duration::from_secs(args.writing_secs);
-    let writes = writers::run(system, &server.addr, "fast", args.writers, writing).await?;
+    let writes = writers::run(system, &server.addr, &token, "fast", args.writers, writing).await?;
     eprintln!("{system:?}: writers measured");
     let mut ingested = Vec::new();
     for corpus in corpora {

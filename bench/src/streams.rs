@@ -66,6 +66,14 @@ impl Sender {
         }
     }
 
+    /// Whether the server closed the connection (an idle keep-alive one, say).
+    async fn is_closed(&self) -> bool {
+        match self {
+            Sender::H1(sender) => sender.lock().await.is_closed(),
+            Sender::H2(sender) => sender.is_closed(),
+        }
+    }
+
     async fn send(&self, request: Request<Full<Bytes>>) -> Result<hyper::Response<Incoming>> {
         Ok(match self {
             Sender::H1(sender) => {
@@ -192,6 +200,10 @@ pub(crate) async fn closed_loop(
             while Instant::now() < deadline
                 && remaining.fetch_sub(1, std::sync::atomic::Ordering::SeqCst) > 0
             {
+                // A keep-alive connection the server closed while idle is not a failed stream.
+                if sender.is_closed().await {
+                    sender = Sender::connect(&target.addr, false).await?;
+                }
                 // A stream that stalls counts as an error instead of stalling the measurement.
                 let outcome = tokio::time::timeout(STREAM_TIMEOUT, stream_once(&sender, &target))
                     .await
@@ -207,7 +219,15 @@ pub(crate) async fn closed_loop(
                         first.extend(outcome.first_token.map(|d| d.as_micros() as u64));
                         chunks.extend(outcome.chunk_latencies);
                     }
-                    _ => {
+                    failure => {
+                        if errors == 0 {
+                            let why = match failure {
+                                Ok(outcome) if !outcome.complete => "no [DONE]".to_owned(),
+                                Ok(outcome) => format!("the text differs: {:?}", outcome.text),
+                                Err(error) => format!("{error:#}"),
+                            };
+                            eprintln!("{}: a stream failed: {why}", target.addr);
+                        }
                         errors += 1;
                         // The connection may be mid-answer; the next stream gets a fresh one.
                         sender = Sender::connect(&target.addr, false).await?;

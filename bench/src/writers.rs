@@ -4,8 +4,9 @@
 //!
 //! - Hearth: one request per message, `POST /api/chat/completions` with the chat's id (the server
 //!   stores the question and the answer).
-//! - Open WebUI: its UI asks `POST /api/chat/completions`, then saves the whole chat with the
-//!   question and the answer appended (`POST /api/v1/chats/{id}`), so the same two requests here.
+//! - Open WebUI (0.12): also one request, `POST /api/chat/completions` with the chat's id, the
+//!   question as `user_message` with its id and parent, and the answer's id (what its UI sends);
+//!   the server stores the turn.
 
 use std::time::{Duration, Instant};
 
@@ -32,24 +33,39 @@ struct Writer {
     chat_id: String,
 }
 
-/// Signs up `users` accounts (the server must give new accounts the `user` role) and opens a chat
-/// for each.
+/// Has the administrator (`admin`) create `users` accounts with the `user` role — Open WebUI closes
+/// sign-up after its first account, so both systems get the same administrator-made accounts — signs
+/// each in and opens a chat for it.
 async fn writers(
     system: Binary,
     client: &reqwest::Client,
     base: &str,
+    admin: &str,
     users: usize,
 ) -> Result<Vec<Writer>> {
     let mut writers = Vec::new();
     for n in 0..users {
-        let form = json!({"name": format!("Writer {n}"), "email": format!("writer{n}@example.org"), "password": "writer-password"});
-        let session: Value = client
-            .post(format!("{base}/api/v1/auths/signup"))
+        let (email, password) = (format!("writer{n}@example.org"), "writer-password");
+        let form = json!({"name": format!("Writer {n}"), "email": email, "password": password, "role": "user"});
+        let add = match system {
+            Binary::OpenWebUi => "/api/v1/auths/add",
+            _ => "/api/v1/users/",
+        };
+        client
+            .post(format!("{base}{add}"))
+            .bearer_auth(admin)
             .json(&form)
             .send()
             .await?
             .error_for_status()
-            .with_context(|| format!("{system:?}: signing up writer {n}"))?
+            .with_context(|| format!("{system:?}: creating writer {n}"))?;
+        let session: Value = client
+            .post(format!("{base}/api/v1/auths/signin"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await?
+            .error_for_status()
+            .with_context(|| format!("{system:?}: signing in writer {n}"))?
             .json()
             .await?;
         let token = session["token"].as_str().context("a token")?.to_owned();
@@ -76,49 +92,60 @@ async fn writers(
     Ok(writers)
 }
 
-/// One message the way the system's UI sends it; the messages stored so far are `history`.
+/// A writer's chat as its client knows it: the messages so far and the id of the last answer
+/// (Open WebUI's UI sends both).
+#[derive(Default)]
+struct Conversation {
+    history: Vec<Value>,
+    parent: Option<String>,
+}
+
+/// One message the way the system's UI sends it.
 async fn send(
     system: Binary,
     client: &reqwest::Client,
     base: &str,
     writer: &Writer,
     model: &str,
-    history: &mut Vec<Value>,
+    conversation: &mut Conversation,
     n: usize,
 ) -> Result<()> {
+    let Conversation { history, parent } = conversation;
     let question = json!({"role": "user", "content": format!("message {n}")});
     let mut request =
         json!({"model": model, "messages": [question], "stream": false, "chat_id": writer.chat_id});
+    let answer_id = uuid::Uuid::now_v7().to_string();
     if system == Binary::OpenWebUi {
         let mut messages = history.clone();
         messages.push(question.clone());
         request["messages"] = Value::Array(messages);
+        let question_id = uuid::Uuid::now_v7().to_string();
+        request["parent_id"] = json!(parent);
+        request["id"] = json!(answer_id);
+        request["user_message"] = json!({
+            "id": question_id, "parentId": parent, "role": "user",
+            "content": format!("message {n}"), "childrenIds": [], "models": [model],
+        });
     }
-    let answer: Value = client
+    let response = client
         .post(format!("{base}/api/chat/completions"))
         .bearer_auth(&writer.token)
         .json(&request)
         .send()
-        .await?
-        .error_for_status()?
-        .json()
         .await?;
+    let status = response.status();
+    let text = response.text().await?;
+    if !status.is_success() {
+        bail!("completion answered {status}: {text}");
+    }
+    let answer: Value = serde_json::from_str(&text).with_context(|| format!("not JSON: {text}"))?;
     let content = answer["choices"][0]["message"]["content"]
         .as_str()
         .context("an answer")?
         .to_owned();
     history.push(question);
     history.push(json!({"role": "assistant", "content": content}));
-    if system == Binary::OpenWebUi {
-        let chat = json!({"chat": {"title": "writer", "messages": history}});
-        client
-            .post(format!("{base}/api/v1/chats/{}", writer.chat_id))
-            .bearer_auth(&writer.token)
-            .json(&chat)
-            .send()
-            .await?
-            .error_for_status()?;
-    }
+    *parent = Some(answer_id);
     Ok(())
 }
 
@@ -137,16 +164,19 @@ async fn stored(
         .error_for_status()?
         .json()
         .await?;
-    let messages = match system {
-        Binary::OpenWebUi => &chat["chat"]["messages"],
-        _ => &chat["messages"],
+    let messages: Vec<&Value> = match system {
+        Binary::OpenWebUi => chat["chat"]["history"]["messages"]
+            .as_object()
+            .context("stored messages")?
+            .values()
+            .collect(),
+        _ => chat["messages"]
+            .as_array()
+            .context("stored messages")?
+            .iter()
+            .collect(),
     };
-    let questions = messages
-        .as_array()
-        .context("stored messages")?
-        .iter()
-        .filter(|m| m["role"] == "user")
-        .count();
+    let questions = messages.iter().filter(|m| m["role"] == "user").count();
     Ok(questions as u64)
 }
 
@@ -155,6 +185,7 @@ async fn stored(
 pub(crate) async fn run(
     system: Binary,
     addr: &str,
+    admin: &str,
     model: &str,
     users: usize,
     duration: Duration,
@@ -164,8 +195,8 @@ pub(crate) async fn run(
         .pool_max_idle_per_host(users)
         .timeout(Duration::from_secs(60))
         .build()?;
-    let writers = writers(system, &client, &base, users).await?;
-    eprintln!("{system:?}: {users} writers signed up");
+    let writers = writers(system, &client, &base, admin, users).await?;
+    eprintln!("{system:?}: {users} writers signed in");
     let started = Instant::now();
     let deadline = started + duration;
     let mut tasks = Vec::new();
@@ -173,7 +204,7 @@ pub(crate) async fn run(
         let (client, base, model) = (client.clone(), base.clone(), model.to_owned());
         tasks.push(tokio::spawn(async move {
             let (mut completed, mut errors) = (0u64, 0u64);
-            let mut history = Vec::new();
+            let mut conversation = Conversation::default();
             while Instant::now() < deadline {
                 match send(
                     system,
@@ -181,13 +212,18 @@ pub(crate) async fn run(
                     &base,
                     &writer,
                     &model,
-                    &mut history,
+                    &mut conversation,
                     completed as usize,
                 )
                 .await
                 {
                     Ok(()) => completed += 1,
-                    Err(_) => errors += 1,
+                    Err(error) => {
+                        if errors == 0 {
+                            eprintln!("{system:?}: a writer's first failure: {error:#}");
+                        }
+                        errors += 1;
+                    }
                 }
             }
             (writer, completed, errors)
