@@ -1,12 +1,23 @@
 # Hearth's one image: `serve` (the default), `worker` or `migrate` is the command.
 #   docker build -t hearth .
 #   docker run -p 8080:8080 -v hearth-data:/data hearth
-# Stages: the release build; ONNX Runtime's CPU library from its PyPI wheel (the faster local
-# embedding engine, RAG_EMBEDDING_ONNX_RUNTIME); a slim runtime as an unprivileged user.
+# Stages: the web UI (npm and Vite); the release build, which embeds it; ONNX Runtime's CPU library
+# from its PyPI wheel (the faster local embedding engine, RAG_EMBEDDING_ONNX_RUNTIME); a slim runtime
+# as an unprivileged user.
+
+FROM node:20-bookworm-slim AS web
+WORKDIR /web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY web/ ./
+RUN npm run build -- --outDir /web-dist --emptyOutDir
 
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 COPY . .
+COPY --from=web /web-dist /web-dist
+# The UI is built in the stage above; crates/hearth-web embeds it from HEARTH_WEB_DIST.
+ENV HEARTH_WEB_DIST=/web-dist
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
     cargo build --release --locked -p hearth \

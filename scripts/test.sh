@@ -56,3 +56,21 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --locked
 fi
+
+# The web UI: its type check and unit tests, then the browser end to end against the binary that
+# embeds it (Debian's Chromium through playwright-core; .ci/run installs Chromium when missing).
+echo "== web UI (typecheck, vitest, Playwright end to end)"
+cargo build --locked -p hearth -p hearth-fakes --bins
+(
+  cd web
+  npm ci --no-audit --no-fund --loglevel=error
+  npm run typecheck
+  npm test
+  HEARTH_BIN="$CARGO_TARGET_DIR/debug/hearth" \
+    HEARTH_FAKE_LLM_BIN="$CARGO_TARGET_DIR/debug/hearth-fake-llm" \
+    HEARTH_TEST_MODEL_DIR="$HEARTH_TEST_MODEL_DIR" \
+    npm run e2e
+)
+
+echo "== benchmarks, quick form (Hearth only, small sizes)"
+bench/quick.sh

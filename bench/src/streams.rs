@@ -208,6 +208,15 @@ pub(crate) async fn closed_loop(
                 let outcome = tokio::time::timeout(STREAM_TIMEOUT, stream_once(&sender, &target))
                     .await
                     .unwrap_or_else(|_| Err(anyhow::anyhow!("no end within {STREAM_TIMEOUT:?}")));
+                // A request that never left because the server had just closed the connection
+                // (Open WebUI closes it after each streamed answer) is retried on a fresh one, not
+                // counted: a browser would simply open another.
+                if let Err(error) = &outcome
+                    && format!("{error:#}").contains("channel closed")
+                {
+                    sender = Sender::connect(&target.addr, false).await?;
+                    continue;
+                }
                 match outcome {
                     Ok(outcome)
                         if outcome.complete

@@ -220,7 +220,7 @@ async function main() {
       await page.getByRole('button', { name: 'Stop' }).click();
       await page.getByRole('button', { name: 'Send' }).waitFor();
       await lastAnswer(page).getByText('Stopped.').waitFor();
-      // The server completes the answer anyway; once it has, it can be regenerated.
+      // The stop ended the answer on the server; it can be regenerated at once.
       await lastAnswer(page).getByRole('button', { name: 'Regenerate answer' }).click();
       await followAnswer(page);
       await lastAnswer(page).getByText('2/2').waitFor();

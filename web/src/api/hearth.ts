@@ -48,6 +48,9 @@ export const chats = {
     body: Partial<Pick<Chat, 'title' | 'pinned' | 'archived' | 'current_message_id'>> & { folder_id?: string | null },
   ) => request<Chat>(`/api/v1/chats/${id}`, { method: 'PATCH', body }),
   remove: (id: string) => request<unknown>(`/api/v1/chats/${id}`, { method: 'DELETE' }),
+  /** Stops the answer streaming in the chat (on any replica); returns what it had said. */
+  stop: (id: string) =>
+    request<{ message_id: string; content: string }>(`/api/v1/chats/${id}/stop`, { method: 'POST', body: {} }),
   folders: () => request<Folder[]>('/api/v1/folders'),
   createFolder: (name: string) => request<Folder>('/api/v1/folders', { body: { name } }),
   renameFolder: (id: string, name: string) => request<Folder>(`/api/v1/folders/${id}`, { method: 'PATCH', body: { name } }),

@@ -34,6 +34,11 @@ pub struct Partial {
     pub event_id: u64,
 }
 
+/// The bus channel on which a request to stop one answer reaches the replica driving it.
+pub fn stop_channel(message: MessageId) -> String {
+    format!("chat.stop.{message}")
+}
+
 fn partial_key(message: MessageId) -> String {
     format!("chat:partial:{message}")
 }

@@ -1,7 +1,8 @@
 //! Storing an exchange in a chat: the question and a `streaming` answer are written before the model
 //! is asked; a detached task then drives the answer to its end, relays it to the client that asked
 //! and (as `chat.delta` events, see [`super::live`]) to the user's realtime connections on every
-//! replica, and writes its final text, status and usage — even if the client has gone.
+//! replica, and writes its final text, status and usage — even if the client has gone. A stop
+//! (`POST /api/v1/chats/{id}/stop`, on the answer's bus channel) ends it early with what was said.
 
 use futures::StreamExt;
 use futures::stream::BoxStream;
@@ -164,9 +165,27 @@ impl Exchange {
             self.answer_id,
         );
         tokio::spawn(async move {
+            // The user may stop the answer from any tab on any replica; without the bus it runs to
+            // the end (the client's disconnecting never stops it).
+            let stop_channel = super::live::stop_channel(self.answer_id);
+            let mut stop = match state.bus.subscribe(&stop_channel).await {
+                Ok(stop) => stop,
+                Err(error) => {
+                    tracing::warn!(%error, "this answer cannot be stopped: the bus is away");
+                    futures::stream::pending().boxed()
+                }
+            };
             let mut answer = Accumulator::default();
             let mut failure = None;
-            while let Some(item) = upstream.next().await {
+            loop {
+                let item = tokio::select! {
+                    item = upstream.next() => item,
+                    _ = stop.next() => {
+                        tracing::info!(chat = %self.chat_id, "answer stopped by the user");
+                        break;
+                    }
+                };
+                let Some(item) = item else { break };
                 match item {
                     Ok(chunk) => {
                         answer.push(&chunk);
@@ -183,6 +202,9 @@ impl Exchange {
                     }
                 }
             }
+            // Dropping the request to the model server cancels it (after a stop).
+            drop(upstream);
+            drop(stop);
             let outcome = MessageOutcome {
                 content: answer.content().to_owned(),
                 status: if failure.is_some() {

@@ -37,6 +37,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_tags))
         .routes(routes!(import_chat))
         .routes(routes!(get_chat, update_chat, delete_chat))
+        .routes(routes!(stop_answer))
         .routes(routes!(add_tag))
         .routes(routes!(remove_tag))
         .routes(routes!(export_chat))
@@ -294,6 +295,74 @@ async fn owned_chat(
         .chat(caller.user.tenant_id, caller.user.id, id)
         .await?
         .ok_or_else(|| ApiError::NotFound("chat not found".into()))
+}
+
+/// The answer a stop ended, as stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Stopped {
+    #[schema(value_type = String)]
+    message_id: MessageId,
+    /// What the answer said when it stopped.
+    content: String,
+}
+
+/// How long a stop waits for the replica driving the answer to store it.
+const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Stops the answer streaming in this chat, on whichever replica drives it: the request to the
+/// model server is dropped and what was said so far is stored as the answer. Returns once it is.
+#[utoipa::path(post, path = "/api/v1/chats/{id}/stop", tag = "chats", security(("bearer" = [])), params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "Success", body = Stopped),
+        (status = 404, description = "No such chat", body = ErrorBody),
+        (status = 409, description = "No answer is streaming in the chat", body = ErrorBody),
+        (status = 503, description = "The answer could not be reached in time", body = ErrorBody),
+    ))]
+async fn stop_answer(
+    State(state): State<AppState>,
+    ActiveUser(caller): ActiveUser,
+    ApiPath(id): ApiPath<ChatId>,
+) -> Result<Json<Stopped>, ApiError> {
+    let (_, messages) = owned_chat(&state, &caller, id).await?;
+    let streaming: Vec<MessageId> = messages
+        .iter()
+        .filter(|m| m.status == MessageStatus::Streaming)
+        .map(|m| m.id)
+        .collect();
+    let [message_id] = streaming[..] else {
+        return Err(ApiError::Conflict(if streaming.is_empty() {
+            "no answer is streaming in this chat".into()
+        } else {
+            "several answers are streaming in this chat".into()
+        }));
+    };
+    state
+        .bus
+        .publish(&live::stop_channel(message_id), bytes::Bytes::new())
+        .await
+        .map_err(|e| ApiError::ServiceUnavailable(format!("cannot reach the answer: {e}")))?;
+    // The replica driving the answer stores it and ends; wait until the store says so.
+    let deadline = tokio::time::Instant::now() + STOP_WAIT;
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(20));
+    loop {
+        tick.tick().await;
+        let (_, messages) = owned_chat(&state, &caller, id).await?;
+        if let Some(message) = messages
+            .into_iter()
+            .find(|m| m.id == message_id && m.status != MessageStatus::Streaming)
+        {
+            return Ok(Json(Stopped {
+                message_id,
+                content: message.content,
+            }));
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err(ApiError::ServiceUnavailable(
+                "the answer did not stop in time; its server may be gone (it is closed within minutes)"
+                    .into(),
+            ));
+        }
+    }
 }
 
 /// One chat with its whole message tree.

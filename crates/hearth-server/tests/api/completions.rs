@@ -222,6 +222,54 @@ async fn with_a_chat_the_answer_is_stored_even_if_the_client_leaves(backend: Bac
     );
 }
 
+async fn a_stopped_answer_keeps_what_was_said_and_cancels_the_model(backend: Backend) {
+    let slow = FakeConfig {
+        reply: tokens(1000),
+        token_delay: Duration::from_millis(10),
+        ..Default::default()
+    };
+    let (app, fake) = app_with(backend, slow).await;
+    let token = app.admin().await;
+    let chat = new_chat(&app, &token).await;
+    let stop = format!("/api/v1/chats/{chat}/stop");
+    expect_error(
+        app.post(&stop, Some(&token), json!({})).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    let mut body = streaming(ask("tell me an endless story"));
+    body["chat_id"] = json!(chat);
+    let mut response = app.post("/api/chat/completions", Some(&token), body).await;
+    let mut received = String::new();
+    while !received.contains("tok3 ") {
+        let chunk = response.chunk().await.unwrap().expect("more of the answer");
+        received.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let stopped = app.post(&stop, Some(&token), json!({})).await;
+    assert_eq!(stopped.status(), StatusCode::OK);
+    let stopped: Value = stopped.json().await.unwrap();
+    let content = stopped["content"].as_str().unwrap().to_owned();
+    assert!(content.starts_with("tok0 tok1 tok2 tok3 "), "{content}");
+    assert!(content.len() < tokens(1000).concat().len(), "stopped early");
+    // The asking client's stream ends, and the model server saw the request dropped.
+    while response.chunk().await.unwrap().is_some() {}
+    eventually("the model request to be cancelled", || async {
+        fake.stats().cancelled() == 1
+    })
+    .await;
+    let stored = chat_of(&app, &token, &chat).await;
+    let answer = &stored["messages"][1];
+    assert_eq!(
+        (answer["status"].as_str(), answer["content"].as_str()),
+        (Some("complete"), Some(content.as_str()))
+    );
+    expect_error(
+        app.post(&stop, Some(&token), json!({})).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+}
+
 async fn edits_and_regenerations_become_branches(backend: Backend) {
     let (app, fake) = app_with(
         backend,
@@ -493,6 +541,7 @@ each_backend!(
     non_streamed_answers_are_one_completion_with_usage,
     a_client_that_leaves_cancels_the_upstream_request,
     with_a_chat_the_answer_is_stored_even_if_the_client_leaves,
+    a_stopped_answer_keeps_what_was_said_and_cancels_the_model,
     edits_and_regenerations_become_branches,
     new_chats_get_a_title_from_the_task_model,
     upstream_failures_become_502_and_504,

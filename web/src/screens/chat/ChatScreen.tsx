@@ -136,6 +136,23 @@ export function ChatScreen({ chatId }: { chatId: string | null }) {
   // Abandon a stream when leaving the screen (the server still finishes and stores the answer).
   useEffect(() => () => abortRef.current?.abort(), []);
 
+  // Stop ends the answer on the server (the model request is dropped, what was said is stored);
+  // this tab's stream then ends by itself. Only when the server cannot be asked does the tab just
+  // stop following it.
+  const stopAnswer = async () => {
+    const id = idRef.current;
+    if (id) {
+      try {
+        const stopped = await chatApi.stop(id);
+        setStopped((s) => ({ ...s, [stopped.message_id]: codePointLength(stopped.content) }));
+        return;
+      } catch {
+        // Not streaming on the server (yet), or unreachable: stop following instead.
+      }
+    }
+    abortRef.current?.abort();
+  };
+
   useEffect(() => {
     modelApi
       .list()
@@ -462,7 +479,7 @@ export function ChatScreen({ chatId }: { chatId: string | null }) {
             />
           </label>
           {busy ? (
-            <button type="button" className="stop" onClick={() => abortRef.current?.abort()}>
+            <button type="button" className="stop" onClick={() => void stopAnswer()}>
               Stop
             </button>
           ) : (

@@ -11,7 +11,7 @@ export interface MessageViewProps {
   message: Pick<Message, 'id' | 'role' | 'content' | 'status' | 'error' | 'model' | 'sources'>;
   siblings?: Siblings;
   streaming?: boolean;
-  /** When this tab stopped following the answer: how many characters it had shown. */
+  /** When the answer was stopped: how many characters of it were kept. */
   stoppedAt?: number;
   busy: boolean;
   onSelect?(id: string): void;
@@ -75,7 +75,7 @@ export function MessageView({ message, siblings, streaming, stoppedAt, busy, onS
           ) : null}
           {message.status === 'error' && <p className="error" role="alert">{message.error ?? 'The answer failed.'}</p>}
           {stoppedAt !== undefined && (
-            <p className="muted small-text">Stopped. The server still completes and stores this answer; reload to see all of it.</p>
+            <p className="muted small-text">Stopped.</p>
           )}
         </div>
       )}
