@@ -9,8 +9,14 @@ use std::path::{Path, PathBuf};
 use hearth_config::{Settings, known_setting_names};
 
 /// Variables of the other programs in the kit (PostgreSQL's and MinIO's images, ONNX Runtime's
-/// build argument, compose's own).
-const OTHERS: &[&str] = &["POSTGRES_", "MINIO_", "ORT_VERSION", "COMPOSE_"];
+/// build argument, compose's own) and of the build (where the web UI's build script finds the UI).
+const OTHERS: &[&str] = &[
+    "POSTGRES_",
+    "MINIO_",
+    "ORT_VERSION",
+    "COMPOSE_",
+    "HEARTH_WEB_DIST",
+];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
