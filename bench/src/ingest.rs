@@ -16,6 +16,7 @@ use anyhow::{Context, Result, bail};
 use futures::StreamExt;
 use serde_json::{Value, json};
 
+use crate::api::Api;
 use crate::servers::{self, Binary};
 
 /// A set of files and the questions that show they were ingested.
@@ -115,15 +116,6 @@ fn holds(text: &str, needle: &str) -> bool {
     })
 }
 
-fn file_part(path: &Path) -> Result<reqwest::multipart::Part> {
-    let name = path
-        .file_name()
-        .unwrap_or_default()
-        .to_string_lossy()
-        .into_owned();
-    Ok(reqwest::multipart::Part::bytes(std::fs::read(path)?).file_name(name))
-}
-
 /// Ingests `corpus` into a new knowledge base of `token`'s user on `system`, then checks and times
 /// retrieval from it.
 pub(crate) async fn run(
@@ -133,21 +125,23 @@ pub(crate) async fn run(
     token: &str,
     corpus: &Corpus,
 ) -> Result<Ingested> {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(600))
-        .build()?;
-    let base = format!("http://{addr}");
+    let api = Api::new(
+        reqwest::Client::builder()
+            .timeout(Duration::from_secs(600))
+            .build()?,
+        addr,
+    );
     servers::reset_peak_rss(pid)?;
     let started = Instant::now();
     let (kb, failed) = match system {
-        Binary::OpenWebUi => open_webui(&client, &base, token, corpus).await?,
-        _ => hearth(&client, &base, token, corpus).await?,
+        Binary::OpenWebUi => open_webui(&api, token, corpus).await?,
+        _ => hearth(&api, token, corpus).await?,
     };
     let seconds = started.elapsed().as_secs_f64();
     let peak_mib = servers::peak_rss_mib(pid)?;
     let mut found = 0;
     for (query, fact) in &corpus.checks {
-        let texts = query_texts(system, &client, &base, token, &kb, query).await?;
+        let texts = query_texts(system, &api, token, &kb, query).await?;
         if texts.iter().any(|text| holds(text, fact)) {
             found += 1;
         } else {
@@ -170,7 +164,7 @@ pub(crate) async fn run(
         .take(100);
     for query in queries {
         let sent = Instant::now();
-        query_texts(system, &client, &base, token, &kb, &query).await?;
+        query_texts(system, &api, token, &kb, &query).await?;
         latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
     }
     latencies.sort_by(f64::total_cmp);
@@ -189,8 +183,7 @@ pub(crate) async fn run(
 /// The texts of the passages a knowledge-base query returns (5 of them, each system's defaults).
 async fn query_texts(
     system: Binary,
-    client: &reqwest::Client,
-    base: &str,
+    api: &Api,
     token: &str,
     kb: &str,
     query: &str,
@@ -199,16 +192,11 @@ async fn query_texts(
         Binary::OpenWebUi => "/api/v1/retrieval/query/collection",
         _ => "/api/v1/retrieval/query",
     };
-    let answer: Value = client
-        .post(format!("{base}{path}"))
-        .bearer_auth(token)
-        .json(&json!({"collection_names": [kb], "query": query, "k": 5}))
-        .send()
-        .await?
-        .error_for_status()
-        .with_context(|| format!("{system:?}: querying the knowledge base"))?
-        .json()
-        .await?;
+    let body = json!({"collection_names": [kb], "query": query, "k": 5});
+    let answer = api
+        .post(path, Some(token), &body)
+        .await
+        .with_context(|| format!("{system:?}: querying the knowledge base"))?;
     let texts = match system {
         Binary::OpenWebUi => answer["documents"][0]
             .as_array()
@@ -228,53 +216,36 @@ async fn query_texts(
         .collect())
 }
 
+fn id_of(value: &Value, what: &str) -> Result<String> {
+    Ok(value["id"]
+        .as_str()
+        .with_context(|| format!("{what} id"))?
+        .to_owned())
+}
+
 /// Hearth: upload, add all to a knowledge base, wait until every file is ready or failed.
-async fn hearth(
-    client: &reqwest::Client,
-    base: &str,
-    token: &str,
-    corpus: &Corpus,
-) -> Result<(String, usize)> {
+async fn hearth(api: &Api, token: &str, corpus: &Corpus) -> Result<(String, usize)> {
     let mut ids = Vec::new();
     for path in &corpus.files {
-        let form = reqwest::multipart::Form::new().part("file", file_part(path)?);
-        let file: Value = client
-            .post(format!("{base}/api/v1/files/"))
-            .bearer_auth(token)
-            .multipart(form)
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
-        ids.push(file["id"].as_str().context("file id")?.to_owned());
+        ids.push(id_of(
+            &api.upload("/api/v1/files/", token, path).await?,
+            "file",
+        )?);
     }
-    let kb: Value = client
-        .post(format!("{base}/api/v1/knowledge"))
-        .bearer_auth(token)
-        .json(&json!({"name": corpus.name}))
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
+    let kb = api
+        .post(
+            "/api/v1/knowledge",
+            Some(token),
+            &json!({"name": corpus.name}),
+        )
         .await?;
-    let kb = kb["id"].as_str().context("kb id")?.to_owned();
-    client
-        .post(format!("{base}/api/v1/knowledge/{kb}/files"))
-        .bearer_auth(token)
-        .json(&json!({"file_ids": ids}))
-        .send()
-        .await?
-        .error_for_status()?;
+    let kb = id_of(&kb, "knowledge base")?;
+    let files = format!("/api/v1/knowledge/{kb}/files");
+    api.post(&files, Some(token), &json!({"file_ids": ids}))
+        .await?;
     let deadline = Instant::now() + Duration::from_secs(1800);
     loop {
-        let body: Value = client
-            .get(format!("{base}/api/v1/knowledge/{kb}"))
-            .bearer_auth(token)
-            .send()
-            .await?
-            .json()
-            .await?;
+        let body = api.get(&format!("/api/v1/knowledge/{kb}"), token).await?;
         let files = body["files"].as_array().cloned().unwrap_or_default();
         let failed = files.iter().filter(|f| f["status"] == "failed").count();
         let ready = files.iter().filter(|f| f["status"] == "ready").count();
@@ -289,45 +260,22 @@ async fn hearth(
 }
 
 /// Open WebUI: per file, upload, wait until processed, add to the knowledge base.
-async fn open_webui(
-    client: &reqwest::Client,
-    base: &str,
-    token: &str,
-    corpus: &Corpus,
-) -> Result<(String, usize)> {
-    let kb: Value = client
-        .post(format!("{base}/api/v1/knowledge/create"))
-        .bearer_auth(token)
-        .json(&json!({"name": corpus.name, "description": "benchmark"}))
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
-    let kb = kb["id"].as_str().context("kb id")?.to_owned();
+async fn open_webui(api: &Api, token: &str, corpus: &Corpus) -> Result<(String, usize)> {
+    let body = json!({"name": corpus.name, "description": "benchmark"});
+    let kb = id_of(
+        &api.post("/api/v1/knowledge/create", Some(token), &body)
+            .await?,
+        "knowledge base",
+    )?;
     let outcomes: Vec<Result<bool>> = futures::stream::iter(corpus.files.iter())
         .map(|path| {
-            let (client, kb) = (client.clone(), kb.clone());
+            let kb = kb.clone();
             async move {
-                let form = reqwest::multipart::Form::new().part("file", file_part(path)?);
-                let file: Value = client
-                    .post(format!("{base}/api/v1/files/"))
-                    .bearer_auth(token)
-                    .multipart(form)
-                    .send()
-                    .await?
-                    .error_for_status()?
-                    .json()
-                    .await?;
-                let id = file["id"].as_str().context("file id")?.to_owned();
+                let id = id_of(&api.upload("/api/v1/files/", token, path).await?, "file")?;
                 let deadline = Instant::now() + Duration::from_secs(1800);
                 loop {
-                    let status: Value = client
-                        .get(format!("{base}/api/v1/files/{id}/process/status"))
-                        .bearer_auth(token)
-                        .send()
-                        .await?
-                        .json()
+                    let status = api
+                        .get(&format!("/api/v1/files/{id}/process/status"), token)
                         .await?;
                     match status["status"].as_str() {
                         Some("completed") => break,
@@ -338,13 +286,12 @@ async fn open_webui(
                         _ => tokio::time::sleep(Duration::from_millis(100)).await,
                     }
                 }
-                let added = client
-                    .post(format!("{base}/api/v1/knowledge/{kb}/file/add"))
-                    .bearer_auth(token)
-                    .json(&json!({"file_id": id}))
-                    .send()
-                    .await?;
-                Ok(added.status().is_success())
+                // Open WebUI refuses a file it cannot index here (a 400): that file failed.
+                let add = format!("/api/v1/knowledge/{kb}/file/add");
+                Ok(api
+                    .post(&add, Some(token), &json!({"file_id": id}))
+                    .await
+                    .is_ok())
             }
         })
         .buffer_unordered(4)

@@ -21,6 +21,7 @@
 //!
 //! Run it with `bench/run.sh` (which builds the release binaries first, and starts SeaweedFS).
 
+mod api;
 mod files;
 mod ingest;
 mod jobs;

@@ -66,14 +66,6 @@ impl Sender {
         }
     }
 
-    /// Whether the server closed the connection (an idle keep-alive one, say).
-    async fn is_closed(&self) -> bool {
-        match self {
-            Sender::H1(sender) => sender.lock().await.is_closed(),
-            Sender::H2(sender) => sender.is_closed(),
-        }
-    }
-
     async fn send(&self, request: Request<Full<Bytes>>) -> Result<hyper::Response<Incoming>> {
         Ok(match self {
             Sender::H1(sender) => {
@@ -200,10 +192,6 @@ pub(crate) async fn closed_loop(
             while Instant::now() < deadline
                 && remaining.fetch_sub(1, std::sync::atomic::Ordering::SeqCst) > 0
             {
-                // A keep-alive connection the server closed while idle is not a failed stream.
-                if sender.is_closed().await {
-                    sender = Sender::connect(&target.addr, false).await?;
-                }
                 // A stream that stalls counts as an error instead of stalling the measurement.
                 let outcome = tokio::time::timeout(STREAM_TIMEOUT, stream_once(&sender, &target))
                     .await
@@ -212,7 +200,9 @@ pub(crate) async fn closed_loop(
                 // (Open WebUI closes it after each streamed answer) is retried on a fresh one, not
                 // counted: a browser would simply open another.
                 if let Err(error) = &outcome
-                    && format!("{error:#}").contains("channel closed")
+                    && error
+                        .downcast_ref::<hyper::Error>()
+                        .is_some_and(|e| e.is_closed() || e.is_canceled())
                 {
                     sender = Sender::connect(&target.addr, false).await?;
                     continue;

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 
+use crate::api::Api;
 use crate::servers::Binary;
 
 /// What the writers achieved.
@@ -36,13 +37,7 @@ struct Writer {
 /// Has the administrator (`admin`) create `users` accounts with the `user` role — Open WebUI closes
 /// sign-up after its first account, so both systems get the same administrator-made accounts — signs
 /// each in and opens a chat for it.
-async fn writers(
-    system: Binary,
-    client: &reqwest::Client,
-    base: &str,
-    admin: &str,
-    users: usize,
-) -> Result<Vec<Writer>> {
+async fn writers(system: Binary, api: &Api, admin: &str, users: usize) -> Result<Vec<Writer>> {
     let mut writers = Vec::new();
     for n in 0..users {
         let (email, password) = (format!("writer{n}@example.org"), "writer-password");
@@ -51,23 +46,14 @@ async fn writers(
             Binary::OpenWebUi => "/api/v1/auths/add",
             _ => "/api/v1/users/",
         };
-        client
-            .post(format!("{base}{add}"))
-            .bearer_auth(admin)
-            .json(&form)
-            .send()
-            .await?
-            .error_for_status()
+        api.post(add, Some(admin), &form)
+            .await
             .with_context(|| format!("{system:?}: creating writer {n}"))?;
-        let session: Value = client
-            .post(format!("{base}/api/v1/auths/signin"))
-            .json(&json!({"email": email, "password": password}))
-            .send()
-            .await?
-            .error_for_status()
-            .with_context(|| format!("{system:?}: signing in writer {n}"))?
-            .json()
-            .await?;
+        let credentials = json!({"email": email, "password": password});
+        let session = api
+            .post("/api/v1/auths/signin", None, &credentials)
+            .await
+            .with_context(|| format!("{system:?}: signing in writer {n}"))?;
         let token = session["token"].as_str().context("a token")?.to_owned();
         let (path, body) = match system {
             Binary::OpenWebUi => (
@@ -76,16 +62,10 @@ async fn writers(
             ),
             _ => ("/api/v1/chats", json!({"title": format!("writer {n}")})),
         };
-        let chat: Value = client
-            .post(format!("{base}{path}"))
-            .bearer_auth(&token)
-            .json(&body)
-            .send()
-            .await?
-            .error_for_status()
-            .with_context(|| format!("{system:?}: creating writer {n}'s chat"))?
-            .json()
-            .await?;
+        let chat = api
+            .post(path, Some(&token), &body)
+            .await
+            .with_context(|| format!("{system:?}: creating writer {n}'s chat"))?;
         let chat_id = chat["id"].as_str().context("a chat id")?.to_owned();
         writers.push(Writer { token, chat_id });
     }
@@ -103,8 +83,7 @@ struct Conversation {
 /// One message the way the system's UI sends it.
 async fn send(
     system: Binary,
-    client: &reqwest::Client,
-    base: &str,
+    api: &Api,
     writer: &Writer,
     model: &str,
     conversation: &mut Conversation,
@@ -127,18 +106,9 @@ async fn send(
             "content": format!("message {n}"), "childrenIds": [], "models": [model],
         });
     }
-    let response = client
-        .post(format!("{base}/api/chat/completions"))
-        .bearer_auth(&writer.token)
-        .json(&request)
-        .send()
+    let answer = api
+        .post("/api/chat/completions", Some(&writer.token), &request)
         .await?;
-    let status = response.status();
-    let text = response.text().await?;
-    if !status.is_success() {
-        bail!("completion answered {status}: {text}");
-    }
-    let answer: Value = serde_json::from_str(&text).with_context(|| format!("not JSON: {text}"))?;
     let content = answer["choices"][0]["message"]["content"]
         .as_str()
         .context("an answer")?
@@ -150,19 +120,9 @@ async fn send(
 }
 
 /// Messages stored in a writer's chat, read back.
-async fn stored(
-    system: Binary,
-    client: &reqwest::Client,
-    base: &str,
-    writer: &Writer,
-) -> Result<u64> {
-    let chat: Value = client
-        .get(format!("{base}/api/v1/chats/{}", writer.chat_id))
-        .bearer_auth(&writer.token)
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
+async fn stored(system: Binary, api: &Api, writer: &Writer) -> Result<u64> {
+    let chat = api
+        .get(&format!("/api/v1/chats/{}", writer.chat_id), &writer.token)
         .await?;
     let messages: Vec<&Value> = match system {
         Binary::OpenWebUi => chat["chat"]["history"]["messages"]
@@ -190,26 +150,25 @@ pub(crate) async fn run(
     users: usize,
     duration: Duration,
 ) -> Result<WriteResult> {
-    let base = format!("http://{addr}");
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(users)
         .timeout(Duration::from_secs(60))
         .build()?;
-    let writers = writers(system, &client, &base, admin, users).await?;
+    let api = Api::new(client, addr);
+    let writers = writers(system, &api, admin, users).await?;
     eprintln!("{system:?}: {users} writers signed in");
     let started = Instant::now();
     let deadline = started + duration;
     let mut tasks = Vec::new();
     for writer in writers {
-        let (client, base, model) = (client.clone(), base.clone(), model.to_owned());
+        let (api, model) = (api.clone(), model.to_owned());
         tasks.push(tokio::spawn(async move {
             let (mut completed, mut errors) = (0u64, 0u64);
             let mut conversation = Conversation::default();
             while Instant::now() < deadline {
                 match send(
                     system,
-                    &client,
-                    &base,
+                    &api,
                     &writer,
                     &model,
                     &mut conversation,
@@ -239,7 +198,7 @@ pub(crate) async fn run(
     }
     result.per_second = result.completed as f64 / started.elapsed().as_secs_f64();
     for (writer, completed) in &finished {
-        let found = stored(system, &client, &base, writer).await?;
+        let found = stored(system, &api, writer).await?;
         result.lost += completed.saturating_sub(found);
     }
     if result.completed == 0 {

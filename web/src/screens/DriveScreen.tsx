@@ -9,6 +9,7 @@ import { ErrorText } from '../components/ErrorText';
 import { Uploads } from '../components/Uploads';
 import { formatBytes, formatTime, percent } from '../lib/format';
 import { Icon } from '../components/Icon';
+import { TableHead } from '../components/TableHead';
 
 export default function DriveScreen() {
   const [list, setList] = useState<DriveFile[] | null>(null);
@@ -44,16 +45,7 @@ export default function DriveScreen() {
       {list?.length === 0 && <p className="muted">No files yet. Upload some to keep them here and use them in chats.</p>}
       {list && list.length > 0 && (
         <table className="table" aria-label="Files">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Size</th>
-              <th scope="col">Added</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'Size', 'Added']} />
           <tbody>
             {list.map((file) => (
               <FileRow key={file.id} file={file} onChanged={load} />

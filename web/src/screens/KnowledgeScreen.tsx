@@ -10,6 +10,7 @@ import { Link } from '../components/Link';
 import { navigate } from '../components/navigation';
 import { Uploads } from '../components/Uploads';
 import { formatBytes, formatTime } from '../lib/format';
+import { TableHead } from '../components/TableHead';
 
 export default function KnowledgeScreen({ knowledgeId }: { knowledgeId: string | null }) {
   return knowledgeId ? <KnowledgeDetail id={knowledgeId} /> : <KnowledgeList />;
@@ -200,17 +201,7 @@ function KnowledgeDetail({ id }: { id: string }) {
         <p className="muted">No files yet. Upload files to index them for answers.</p>
       ) : (
         <table className="table" aria-label="Files">
-          <thead>
-            <tr>
-              <th scope="col">File</th>
-              <th scope="col">Size</th>
-              <th scope="col">Status</th>
-              <th scope="col">Passages</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['File', 'Size', 'Status', 'Passages']} />
           <tbody>
             {base.files?.map((f) => (
               <tr key={f.id} data-file={f.filename}>

@@ -7,6 +7,7 @@ import { ErrorText } from '../components/ErrorText';
 import { setThemeChoice, themeChoice, type ThemeChoice } from '../components/theme';
 import { useSession } from '../components/session';
 import { formatTime } from '../lib/format';
+import { TableHead } from '../components/TableHead';
 
 export default function SettingsScreen() {
   const { user } = useSession();
@@ -132,17 +133,7 @@ function ApiKeysSection() {
       {keys?.length === 0 && <p className="muted">No API keys.</p>}
       {keys && keys.length > 0 && (
         <table className="table" aria-label="API keys">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Key</th>
-              <th scope="col">Created</th>
-              <th scope="col">Last used</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'Key', 'Created', 'Last used']} />
           <tbody>
             {keys.map((key) => (
               <tr key={key.id}>

@@ -154,7 +154,10 @@ pub fn probe_router(state: AppState) -> Router {
 fn is_api_path(path: &str) -> bool {
     ["/api", "/v1", "/health", "/ready", "/metrics"]
         .iter()
-        .any(|prefix| path == *prefix || path.starts_with(&format!("{prefix}/")))
+        .any(|prefix| {
+            path.strip_prefix(prefix)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
 }
 
 async fn fallback(ui: Option<Router>, request: Request) -> axum::response::Response {

@@ -7,6 +7,7 @@ import { ErrorText } from '../../components/ErrorText';
 import { Dialog } from '../../components/Dialog';
 import { useSession } from '../../components/session';
 import { formatTime } from '../../lib/format';
+import { TableHead } from '../../components/TableHead';
 
 export function UsersTab() {
   const { user: me } = useSession();
@@ -57,17 +58,7 @@ export function UsersTab() {
       {sorted === null && !error && <p className="muted">Loading…</p>}
       {sorted && (
         <table className="table" aria-label="Users">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Email</th>
-              <th scope="col">Role</th>
-              <th scope="col">Joined</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'Email', 'Role', 'Joined']} />
           <tbody>
             {sorted.map((u) => (
               <tr key={u.id} data-email={u.email} className={u.role === 'pending' ? 'pending-row' : undefined}>
