@@ -1,20 +1,20 @@
 //! `reference`: Hearth beside the system users run today, Open WebUI, measured in the same run on
-//! the same machine, each on its embedded defaults in a fresh directory: cold start to `/health`,
-//! idle memory, and requests per second with latency for `/health`, an authenticated
-//! `GET /api/v1/auths/` (the same path and the same sign-up on both), `GET /api/models` (both
-//! connected to the same fake model servers) and `GET /api/v1/chats/` with 1,000 stored chats;
-//! streamed answers through each (`POST /api/chat/completions`) beside the same streams taken from
-//! the fake directly: added time to first token, per-chunk latency, streams per second at 1, 100
-//! and 1,000 concurrent, streams held open and memory per stream; and 200 concurrent writers
-//! sending messages into their chats (see [`crate::writers`]). Each answer is checked first (the
-//! signed-up account, the fake's model, the stored chats, every streamed text whole, every
-//! acknowledged message read back), so a fast wrong answer cannot win.
+//! the same machine, each on its embedded defaults in a fresh directory: cold start to `/health`
+//! and to readiness, idle memory, and requests per second with latency for `/health`, an
+//! authenticated `GET /api/v1/auths/` (the same path and the same sign-up on both),
+//! `GET /api/models` (both connected to the same fake model servers) and `GET /api/v1/chats/`
+//! with 1,000 stored chats; streamed answers through each (`POST /api/chat/completions`) beside
+//! the same streams taken from the fake directly: added time to first token, per-chunk latency,
+//! streams per second at 1, 100 and 1,000 concurrent, streams held open and memory per stream;
+//! and 200 concurrent writers sending messages into their chats (see [`crate::writers`]). Each
+//! answer is checked first (the signed-up account, the fake's model, the stored chats, every
+//! streamed text whole, every acknowledged message read back), so a fast wrong answer cannot win.
 //!
 //! With `--only-hearth` the reference system is skipped (the quick form).
 
 use std::time::Duration;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
 use crate::ingest::{self, Corpus, Ingested};
 use crate::report::Compare;
@@ -28,6 +28,8 @@ const S: &str = "reference";
 /// One system's figures.
 struct Figures {
     start_ms: f64,
+    /// Start to `/ready` 200.
+    ready_ms: f64,
     idle_mib: f64,
     health: load::LoadResult,
     auth: load::LoadResult,
@@ -199,10 +201,12 @@ async fn measure(
             env.push(("RAG_EMBEDDING_ONNX_RUNTIME", library.display().to_string()));
         }
     }
-    let mut starts = Vec::new();
+    let (mut starts, mut readies) = (Vec::new(), Vec::new());
     for _ in 0..args.starts.min(3) {
         let server = Server::start(system, &env, &[]).await?;
         starts.push(server.time_to_health.as_secs_f64() * 1000.0);
+        let ready = server.time_to_ready.context("readiness is probed")?;
+        readies.push(ready.as_secs_f64() * 1000.0);
         server.stop().await?;
     }
     let server = Server::start(system, &env, &[]).await?;
@@ -304,6 +308,7 @@ async fn measure(
     server.stop().await?;
     Ok(Figures {
         start_ms: median(starts),
+        ready_ms: median(readies),
         idle_mib,
         health,
         auth,
@@ -339,12 +344,18 @@ pub(crate) async fn run(args: &Args, table: &mut Table) -> Result<()> {
     };
     fakes.stop().await?;
     let r = reference.as_ref();
-    let rows: [(&str, &'static str, f64, Option<f64>); 15] = [
+    let rows: [(&str, &'static str, f64, Option<f64>); 16] = [
         (
             "cold start to /health 200 (median)",
             "ms",
             hearth.start_ms,
             r.map(|f| f.start_ms),
+        ),
+        (
+            "cold start to /ready 200 (median)",
+            "ms",
+            hearth.ready_ms,
+            r.map(|f| f.ready_ms),
         ),
         (
             "idle RSS, 5 s after start",

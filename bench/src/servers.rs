@@ -62,7 +62,8 @@ pub(crate) struct Server {
 
 impl Server {
     /// Starts `binary` on a free port with these extra environment variables and arguments, and
-    /// waits until it answers (`/health`, and `/ready` for Hearth; `/v1/models` for the fake).
+    /// waits until it answers (`/health`, then `/ready` for Hearth and Open WebUI; `/v1/models` for
+    /// the fake).
     pub(crate) async fn start(
         binary: Binary,
         env: &[(&str, String)],
@@ -114,7 +115,9 @@ impl Server {
             "/health"
         };
         let time_to_health = wait_for(&addr, probe, started).await?;
-        let time_to_ready = if binary == Binary::Hearth {
+        // Readiness: both systems answer `/ready` with 200 once their start-up is done and their
+        // database answers.
+        let time_to_ready = if matches!(binary, Binary::Hearth | Binary::OpenWebUi) {
             Some(wait_for(&addr, "/ready", started).await?)
         } else {
             None
