@@ -32,16 +32,14 @@ if wants knowledge || wants replicas; then services+=(pgvector); fi
 if wants knowledge; then services+=(chroma); fi
 if [ ${#services[@]} -gt 0 ]; then start_services "${services[@]}"; fi
 export HEARTH_TEST_PGVECTOR_URL="${HEARTH_TEST_PGVECTOR_URL:-postgres://postgres@127.0.0.1:55432/postgres}"
-export HEARTH_BENCH_PGVECTOR_URL="${HEARTH_BENCH_PGVECTOR_URL:-$HEARTH_TEST_PGVECTOR_URL}"
 
 # The local MiniLM model (with its ONNX graph) and ONNX Runtime's library: Hearth embeds on ONNX
 # Runtime in the knowledge and reference scenarios (`RAG_EMBEDDING_ONNX_RUNTIME`).
 if wants knowledge || wants reference; then
   HEARTH_TEST_MODEL_DIR="${HEARTH_TEST_MODEL_DIR:-$(scripts/model.sh)}"
   export HEARTH_TEST_MODEL_DIR
-  export HEARTH_BENCH_MODEL_DIR="${HEARTH_BENCH_MODEL_DIR:-$HEARTH_TEST_MODEL_DIR}"
-  scripts/onnxruntime.sh >/dev/null
-  export HEARTH_BENCH_ONNX_RUNTIME="${HEARTH_BENCH_ONNX_RUNTIME:-$HOME/.cache/hearth/onnxruntime/lib/libonnxruntime.so}"
+  HEARTH_TEST_ONNX_RUNTIME="${HEARTH_TEST_ONNX_RUNTIME:-$(scripts/onnxruntime.sh)}"
+  export HEARTH_TEST_ONNX_RUNTIME
 fi
 
 # The reference system, Open WebUI, for the reference scenario; its venv's sentence-transformers on

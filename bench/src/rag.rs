@@ -1,6 +1,6 @@
 //! The knowledge benchmark, each part beside what users would otherwise run:
 //! - embedding: sentences per second of Hearth's built-in engine, on candle and on ONNX Runtime
-//!   (`HEARTH_BENCH_ONNX_RUNTIME`, from `scripts/onnxruntime.sh`), beside sentence-transformers on
+//!   (`HEARTH_TEST_ONNX_RUNTIME`, from `scripts/onnxruntime.sh`), beside sentence-transformers on
 //!   PyTorch (`bench/reference/st_embed.py` in the venv of `HEARTH_ST_VENV`), the same sentences,
 //!   batch 32, in the same run;
 //! - vector search: 100,000 random unit vectors of 384 dimensions in the embedded index, pgvector
@@ -39,28 +39,18 @@ fn home() -> String {
     env("HOME", "/root")
 }
 
-/// ONNX Runtime's library (`scripts/onnxruntime.sh`): `HEARTH_BENCH_ONNX_RUNTIME`.
-pub(crate) fn onnx_runtime_path() -> PathBuf {
-    PathBuf::from(env(
-        "HEARTH_BENCH_ONNX_RUNTIME",
-        &format!("{}/.cache/hearth/onnxruntime/lib/libonnxruntime.so", home()),
-    ))
-}
-
-/// ONNX Runtime's library when it is installed.
+/// ONNX Runtime's library (`scripts/onnxruntime.sh`, `HEARTH_TEST_ONNX_RUNTIME`) when it is
+/// installed.
 pub(crate) fn onnx_runtime() -> Option<PathBuf> {
-    Some(onnx_runtime_path()).filter(|path| path.is_file())
+    Some(hearth_testkit::onnx_runtime()).filter(|path| path.is_file())
 }
 
 pub(crate) async fn run(table: &mut Table) -> Result<()> {
-    let model = PathBuf::from(env(
-        "HEARTH_BENCH_MODEL_DIR",
-        &format!("{}/.cache/hearth/models/all-MiniLM-L6-v2", home()),
-    ));
+    let model = hearth_testkit::model_dir();
     embedding(&model, table)?;
     vectors(table).await?;
     ingestion(&model, None, table).await?;
-    ingestion(&model, Some(onnx_runtime_path()), table).await?;
+    ingestion(&model, Some(hearth_testkit::onnx_runtime()), table).await?;
     Ok(())
 }
 
@@ -101,7 +91,7 @@ fn embedding(model: &std::path::Path, table: &mut Table) -> Result<()> {
         .map(str::to_owned)
         .collect();
     // Hearth's local engine on candle, then on ONNX Runtime (the model's onnx/model.onnx).
-    let onnx_runtime = onnx_runtime_path();
+    let onnx_runtime = hearth_testkit::onnx_runtime();
     for runtime in [None, Some(onnx_runtime.as_path())] {
         let engine =
             LocalEmbedder::load(model, "bench", 32, runtime).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -139,10 +129,7 @@ async fn vectors(table: &mut Table) -> Result<()> {
         exact,
     } = hearth_testkit::vectors::search_workload(VECTORS, DIMS, QUERIES);
     let dir = tempfile::tempdir()?;
-    let (chroma_host, chroma_port) = env("HEARTH_BENCH_CHROMA", "127.0.0.1:8011")
-        .rsplit_once(':')
-        .map(|(h, p)| (h.to_owned(), p.parse().unwrap_or(8011)))
-        .context("host:port")?;
+    let (chroma_host, chroma_port) = hearth_testkit::chroma_address();
     let backends: Vec<(&str, Box<dyn VectorIndex>)> = vec![
         (
             "embedded",
@@ -155,12 +142,9 @@ async fn vectors(table: &mut Table) -> Result<()> {
         (
             "pgvector",
             Box::new(
-                PgVectorIndex::connect(&env(
-                    "HEARTH_BENCH_PGVECTOR_URL",
-                    "postgres://postgres@127.0.0.1:55432/postgres",
-                ))
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?,
+                PgVectorIndex::connect(&hearth_testkit::pgvector_url())
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?,
             ),
         ),
         (
